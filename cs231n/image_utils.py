@@ -1,0 +1,65 @@
+"""Loading images from files and URLs, and the ImageNet statistics the pretrained models expect."""
+
+import urllib.error
+import urllib.request
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+# Per-channel mean and standard deviation of ImageNet, which SqueezeNet (and our offline models) expect.
+SQUEEZENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+SQUEEZENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def image_from_url(url, timeout=10):
+    """Read an image from a URL or a local path into a uint8 array (H, W, 3).
+
+    Many of the classic COCO Flickr URLs are dead: a failed fetch prints one short line and returns
+    None, so a notebook can skip the picture instead of stopping.
+    """
+    url = str(url)
+    if not url.startswith(("http://", "https://")):
+        path = Path(url[len("file://"):] if url.startswith("file://") else url)
+        try:
+            return _to_rgb_array(Image.open(path))
+        except (OSError, UnidentifiedImageError) as e:
+            print(f"image_from_url: cannot read {path} ({e.__class__.__name__}); skipping it")
+            return None
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as f:
+            data = f.read()
+        return _to_rgb_array(Image.open(BytesIO(data)))
+    except urllib.error.HTTPError as e:
+        print(f"image_from_url: {url} answered HTTP {e.code}; skipping it")
+    except (urllib.error.URLError, OSError, UnidentifiedImageError) as e:
+        reason = getattr(e, "reason", e)
+        print(f"image_from_url: cannot fetch {url} ({reason}); skipping it")
+    return None
+
+
+def load_image(filename, size=None):
+    """Load an image file as uint8 (H, W, 3), optionally resized so its shorter side is `size`.
+
+    Raises FileNotFoundError or ValueError with a sentence naming the file when it is missing or is
+    not an image.
+    """
+    path = Path(filename).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"No image file at {path}: check the path (relative paths start at "
+                                f"{Path.cwd()}).")
+    try:
+        img = Image.open(path)
+        img.load()
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"{path} is not an image Pillow can read ({e}); give a JPEG or PNG file.") from e
+    if size is not None:
+        w, h = img.size
+        scale = size / min(w, h)
+        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BICUBIC)
+    return _to_rgb_array(img)
+
+
+def _to_rgb_array(img):
+    return np.asarray(img.convert("RGB"), dtype=np.uint8)
