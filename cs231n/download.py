@@ -1,0 +1,305 @@
+"""Verified, resumable downloads with the standard library.
+
+One function, :func:`download`, fetches a URL to a file the way every data source in this
+repository wants it:
+
+- the bytes go to ``dest + '.part'``; an existing ``.part`` is resumed with an HTTP Range request
+  (a server that ignores Range and answers 200 makes it start over);
+- connection resets and truncated transfers are retried with a short backoff;
+- an unreachable host (DNS failure, connection refused, no route) raises :class:`OfflineError`
+  at once, so callers can fall back to an embedded default without waiting;
+- an HTTP error status, an HTML page where a data file was expected, a size or SHA-256 mismatch,
+  or a ``verify(path)`` callback that raises give a :class:`DownloadError` whose message is one
+  sentence saying what went wrong and what to do;
+- only once every check passes is the file moved onto ``dest`` (``os.replace``): an existing
+  ``dest`` is never touched by a failed attempt.
+
+``CS231N_OFFLINE=1`` (see :func:`cs231n.data_utils.offline_forced`) makes :func:`download` raise
+:class:`OfflineError` without touching the network.
+
+Example::
+
+    from cs231n.download import download, DownloadError, OfflineError
+
+    try:
+        path = download(URL, datasets_dir() / "imagenet_val_25.npz", desc="ImageNet val",
+                        verify=lambda p: np.load(p, allow_pickle=True)["X"])
+    except OfflineError:
+        ...  # use the embedded default
+"""
+
+import errno
+import hashlib
+import http.client
+import os
+import socket
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from tqdm import tqdm
+
+from cs231n.data_utils import offline_forced
+
+_CHUNK = 1 << 16
+_USER_AGENT = "cs231n-assignment3-downloader (python urllib)"
+# Seconds to wait before the n-th consecutive retry (the last value repeats): short, because a
+# reset connection usually comes back at once and a student is watching.
+_BACKOFF_S = (0.25, 0.5, 1.0, 2.0)
+_OFFLINE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN,
+                   errno.EHOSTDOWN}
+_TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
+
+
+class DownloadError(RuntimeError):
+    """A download failed; ``str(err)`` is one sentence saying what went wrong and what to do.
+
+    ``reason`` names the kind of failure so callers can add their own advice: ``'offline'``,
+    ``'http'``, ``'html'``, ``'truncated'``, ``'size'``, ``'sha256'``, ``'verify'``, ``'tls'``
+    or ``'io'``. ``url`` is the URL that was asked for.
+    """
+
+    def __init__(self, message, *, reason, url=None):
+        super().__init__(message)
+        self.reason = reason
+        self.url = url
+
+
+class OfflineError(DownloadError):
+    """The host could not be reached (or CS231N_OFFLINE=1): use an embedded default instead."""
+
+    def __init__(self, message, *, url=None):
+        super().__init__(message, reason="offline", url=url)
+
+
+class _Transient(Exception):
+    """An attempt failed in a way that another attempt (resuming the .part) may fix."""
+
+
+def part_path(dest):
+    """The temporary file :func:`download` writes to before moving it onto ``dest``."""
+    dest = Path(dest)
+    return dest.with_name(dest.name + ".part")
+
+
+def file_sha256(path):
+    """Hex SHA-256 of a file, read in chunks (fine for files of several GB)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expected_size=None,
+             sha256=None, progress=None):
+    """Download ``url`` to ``dest``, verified, resuming an earlier partial download.
+
+    Inputs:
+    - url: http(s) URL; redirects are followed (the course site redirects http to https).
+    - dest: final path (str or Path); its folder is created. The bytes go to ``dest + '.part'``
+      first, and ``dest`` is replaced only once every check below has passed.
+    - desc: label of the progress bar (default: the file name).
+    - verify: optional callable ``verify(path)`` run on the complete temporary file (which is
+      not named ``dest`` yet); any exception it raises becomes a DownloadError quoting it.
+    - retries: how many more attempts to make after an attempt that fails transiently
+      (connection reset, truncated body, HTTP 5xx) without adding bytes; an attempt that does add
+      bytes resets the count, so a long download on a flaky link keeps going.
+    - timeout: seconds a connection or a read may stall. A host that does not answer at all
+      within it is reported as offline.
+    - expected_size: optional size in bytes the file must have.
+    - sha256: optional hex digest the file must have.
+    - progress: show a tqdm bar on stderr: True, False, or None (default) for "when stderr is a
+      terminal".
+
+    Returns:
+    - dest as a Path.
+
+    Raises:
+    - OfflineError: the host cannot be reached (DNS failure, connection refused, no route, no
+      answer within ``timeout``) or CS231N_OFFLINE=1; no retries are made.
+    - DownloadError: HTTP error status, an HTML page, a truncated transfer that retries did not
+      fix, a size or SHA-256 mismatch, or a failed ``verify``. The ``.part`` file is kept after
+      network failures (the next call resumes it) and deleted when its content is wrong.
+    """
+    dest = Path(dest)
+    name = desc or dest.name
+    if offline_forced():
+        raise OfflineError(f"Not downloading {name} because CS231N_OFFLINE=1; unset it to use the "
+                           f"network.", url=url)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = part_path(dest)
+    if progress is None:
+        progress = sys.stderr is not None and sys.stderr.isatty()
+
+    failures = 0
+    best = part.stat().st_size if part.exists() else 0
+    while True:
+        try:
+            _fetch_once(url, part, name=name, timeout=timeout, progress=progress)
+            break
+        except _Transient as e:
+            size = part.stat().st_size if part.exists() else 0
+            if size > best:  # progress was made: keep going without spending a retry
+                best = size
+                failures = 0
+                continue
+            failures += 1
+            if failures > retries:
+                raise DownloadError(f"The download of {name} from {url} kept failing ({e}) after "
+                                    f"{retries + 1} attempts; check your connection and run the same "
+                                    f"command again to resume it.", reason="truncated", url=url) from None
+            time.sleep(_BACKOFF_S[min(failures, len(_BACKOFF_S)) - 1])
+
+    _check_complete(url, part, name=name, expected_size=expected_size, sha256=sha256, verify=verify)
+    os.replace(part, dest)
+    return dest
+
+
+def _fetch_once(url, part, *, name, timeout, progress):
+    """One HTTP request that appends to (or restarts) ``part``; returns when the body is complete."""
+    offset = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT,
+                                                   "Accept-Encoding": "identity"})
+    if offset:
+        request.add_header("Range", f"bytes={offset}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as e:
+        with e:
+            if e.code == 416 and offset:
+                return _range_not_satisfiable(e, part, offset)
+            if e.code in _TRANSIENT_HTTP:
+                raise _Transient(f"HTTP {e.code} {e.reason}") from None
+            raise DownloadError(f"{url} answered HTTP {e.code} {e.reason} instead of {name}; check the "
+                                f"URL (the file may have moved).", reason="http", url=url) from None
+    except urllib.error.URLError as e:
+        _raise_for_connection_error(url, name, e.reason)
+    except (OSError, http.client.HTTPException) as e:
+        _raise_for_connection_error(url, name, e)
+
+    with response:
+        status = response.status
+        ctype = (response.headers.get("Content-Type") or "").lower()
+        if ctype.startswith(("text/html", "application/xhtml")):
+            _html_error(url, name, part, offset)
+        if offset and status == 206:
+            start, total = _parse_content_range(response.headers.get("Content-Range"))
+            if start != offset:  # not the range we asked for: start over
+                part.unlink()
+                raise _Transient(f"the server answered a Range request for byte {offset} with "
+                                 f"bytes from {start}")
+        else:  # 200: a fresh download, or a server that ignores Range
+            offset, total = 0, None
+        length = response.headers.get("Content-Length")
+        if total is None and length is not None and length.isdigit():
+            total = offset + int(length)
+
+        bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
+                   desc=name, disable=not progress, leave=False)
+        try:
+            with open(part, "ab" if offset else "wb") as f:
+                first = True
+                while True:
+                    try:
+                        chunk = response.read(_CHUNK)
+                    except (OSError, http.client.HTTPException) as e:
+                        raise _Transient(f"connection lost: {e.__class__.__name__}") from None
+                    if not chunk:
+                        break
+                    if first and not offset and _looks_like_html(chunk):
+                        f.close()
+                        _html_error(url, name, part, offset)
+                    first = False
+                    f.write(chunk)
+                    bar.update(len(chunk))
+        finally:
+            bar.close()
+    size = part.stat().st_size
+    if total is not None and size < total:
+        raise _Transient(f"got {size} of {total} bytes")
+    if total is not None and size > total:
+        part.unlink()
+        raise _Transient(f"got {size} bytes, more than the {total} announced")
+
+
+def _range_not_satisfiable(error, part, offset):
+    """HTTP 416 to ``bytes=offset-``: the .part is complete if the server's size equals it."""
+    _, total = _parse_content_range(error.headers.get("Content-Range"))
+    if total == offset:
+        return
+    part.unlink()
+    raise _Transient("the partial file did not match the server's file; starting over")
+
+
+def _parse_content_range(value):
+    """'bytes 100-199/1000' -> (100, 1000); 'bytes */1000' -> (None, 1000); '*' totals -> None."""
+    try:
+        unit, spec = (value or "").strip().split(" ", 1)
+        span, total = spec.split("/", 1)
+        start = None if span.strip() == "*" else int(span.split("-", 1)[0])
+        return start, (None if total.strip() == "*" else int(total))
+    except ValueError:
+        return None, None
+
+
+def _looks_like_html(chunk):
+    head = chunk[:512].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<?xml"))
+
+
+def _html_error(url, name, part, offset):
+    if not offset and part.exists():
+        part.unlink()
+    raise DownloadError(f"{url} sent an HTML page instead of {name} (a login page, an error page or a "
+                        f"moved file); check the URL in a browser.", reason="html", url=url)
+
+
+def _raise_for_connection_error(url, name, reason):
+    """Map a failure to connect onto OfflineError, DownloadError or _Transient."""
+    host = urllib.parse.urlparse(url).hostname or url
+    if isinstance(reason, socket.gaierror):
+        raise OfflineError(f"Cannot reach {host} (DNS lookup failed) to download {name}; you seem to be "
+                           f"offline.", url=url) from None
+    if isinstance(reason, (socket.timeout, TimeoutError)):
+        raise OfflineError(f"{host} did not answer within the timeout while downloading {name}; you "
+                           f"seem to be offline or behind a firewall.", url=url) from None
+    if isinstance(reason, ssl.SSLError):
+        raise DownloadError(f"The TLS connection to {host} failed ({reason}); check the system's "
+                            f"certificates or the URL.", reason="tls", url=url) from None
+    if isinstance(reason, OSError) and reason.errno in _OFFLINE_ERRNOS:
+        raise OfflineError(f"Cannot reach {host} ({os.strerror(reason.errno)}) to download {name}; "
+                           f"you seem to be offline.", url=url) from None
+    if isinstance(reason, (OSError, http.client.HTTPException)):
+        raise _Transient(f"connection failed: {reason.__class__.__name__}: {reason}") from None
+    raise DownloadError(f"Cannot download {name} from {url} ({reason}); check the URL.",
+                        reason="io", url=url) from None
+
+
+def _check_complete(url, part, *, name, expected_size, sha256, verify):
+    """Checks that run on the finished .part; a wrong file is deleted so the next try starts afresh."""
+    size = part.stat().st_size
+    if expected_size is not None and size != expected_size:
+        part.unlink()
+        raise DownloadError(f"{name} from {url} has {size} bytes, not the expected {expected_size}; "
+                            f"run the command again, and if it repeats the file has changed on the "
+                            f"server.", reason="size", url=url)
+    if sha256 is not None:
+        got = file_sha256(part)
+        if got.lower() != sha256.lower():
+            part.unlink()
+            raise DownloadError(f"{name} from {url} has SHA-256 {got[:12]}..., not the expected "
+                                f"{sha256[:12]}...; run the command again, and if it repeats the file "
+                                f"has changed on the server.", reason="sha256", url=url)
+    if verify is not None:
+        try:
+            verify(part)
+        except Exception as e:  # the callback's own error, whatever its type, is the reason
+            part.unlink(missing_ok=True)
+            detail = str(e).rstrip(".") or e.__class__.__name__
+            raise DownloadError(f"{name} from {url} failed verification: {detail}.", reason="verify",
+                                url=url) from e
