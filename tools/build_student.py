@@ -1,0 +1,507 @@
+#!/usr/bin/env python3
+"""Build the student edition of this repository from the instructor's solutions.
+
+    python tools/build_student.py [--out build/student] [--zip]
+
+What it does, file by file, over the files git tracks (`git ls-files`: untracked notes, data and
+build outputs never reach students) minus the instructor-only ones listed in INSTRUCTOR_ONLY:
+
+- .py files: every region between the START and END markers is replaced by one line,
+  `raise NotImplementedError("<function> in <file>: fill in ...")`, at the START marker's
+  indentation. The markers and the TODO comment above them stay. A method is named Class.method.
+- .ipynb files: outputs and execution counts are cleared, and every Markdown cell whose text
+  starts with `**Your Answer:**` becomes a prompt. Notebooks hold no student code, so code between
+  markers in a notebook is an error.
+- everything else is copied byte for byte (executable bits kept).
+
+The build fails, naming file and line, on an unbalanced, nested or malformed marker, on a region
+outside any function (its raise would break importing the module), and on a solution leak: a
+non-trivial line of a solution region (see `is_trivial`) or of an inline-question answer that
+still appears anywhere in the edition. The edition is built in a temporary folder and moved into
+place only when every check passes, so a failed build never leaves a half-made edition behind.
+"""
+
+import argparse
+import ast
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Paths (relative to the repository root, '/' separators) that never go to students. A pattern
+# ending in '/' excludes a whole folder; a pattern with * ? [ ] is matched with fnmatch; anything
+# else is one exact file. Extend this list when you add instructor-only material.
+INSTRUCTOR_ONLY = [
+    "tools/build_student.py",
+    "tools/check_student_edition.py",
+    "tests/test_student_edition.py",
+    ".ci/",
+]
+
+START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+END_MARKER = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+ANSWER_PREFIX = "**Your Answer:**"
+ANSWER_PROMPT = "**Your Answer:** *Write your answer here.*"
+MESSAGE_TEMPLATE = "{function} in {path}: fill in the code between the START/END markers"
+
+EDITION_NAME = "cs231n_assignment3_student"  # the zip's name and its top-level folder
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Leak check: a line is trivial (not checked) when, with its comment and all whitespace removed,
+# it is shorter than this, or it is only brackets and punctuation, or a bare keyword statement.
+MIN_CODE_CHARS = 8
+MIN_ANSWER_CHARS = 20
+_TRIVIAL_STATEMENTS = {"pass", "return", "returnNone", "break", "continue", "else:", "try:", "finally:",
+                       "...", "raise", "yield"}
+_PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.\\]*$")
+
+
+class BuildError(Exception):
+    """A problem in the instructor sources; the message starts with 'file:line:' where it can."""
+
+
+@dataclass
+class Region:
+    """One solution region: the lines strictly between a START marker and its END marker."""
+
+    path: str  # repository-relative, '/' separators
+    start: int  # 1-based line number of the START marker
+    end: int  # 1-based line number of the END marker
+    indent: str  # the START marker's leading whitespace
+    lines: list  # the solution lines, without line endings
+    function: str = ""  # the enclosing function, Class.method for a method
+
+    @property
+    def message(self):
+        """The text of the NotImplementedError the student edition raises here."""
+        return MESSAGE_TEMPLATE.format(function=self.function, path=self.path)
+
+
+@dataclass
+class Edition:
+    """What a build produced: where it is, and what it blanked and replaced."""
+
+    out: Path
+    files: list = field(default_factory=list)  # repository-relative paths copied
+    regions: list = field(default_factory=list)  # every solution Region blanked
+    answers: list = field(default_factory=list)  # (notebook, cell index, answer text) replaced
+    zip_path: Path = None
+
+    @property
+    def blanked_functions(self):
+        """{(path, function): NotImplementedError message}, one entry per blanked function."""
+        return {(r.path, r.function): r.message for r in self.regions}
+
+
+# ----------------------------------------------------------------------------------------------
+# Markers
+
+
+def _marker_kind(line):
+    """'start', 'end' or None for one source line; a comment that mentions a marker but is not
+    exactly one is an error, because a mistyped marker would silently ship its solution."""
+    stripped = line.strip()
+    if stripped == START_MARKER:
+        return "start"
+    if stripped == END_MARKER:
+        return "end"
+    if stripped.startswith("#") and ("START OF YOUR CODE" in stripped or "END OF YOUR CODE" in stripped):
+        return "malformed"
+    return None
+
+
+def find_regions(text, path):
+    """The solution regions of one source text, checked for balance: a START inside an open
+    region, an END with no open region, an unclosed START or a malformed marker raise BuildError
+    naming path and line."""
+    regions, open_at, indent, body = [], None, "", []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        kind = _marker_kind(line)
+        if kind == "malformed":
+            raise BuildError(f"{path}:{lineno}: malformed marker (it must read exactly "
+                             f"'{START_MARKER}' or '{END_MARKER}'): {line.strip()}")
+        if kind == "start":
+            if open_at is not None:
+                raise BuildError(f"{path}:{lineno}: nested START marker: the region opened at line "
+                                 f"{open_at} is not closed yet")
+            open_at, indent, body = lineno, line[: len(line) - len(line.lstrip())], []
+        elif kind == "end":
+            if open_at is None:
+                raise BuildError(f"{path}:{lineno}: END marker without a START marker before it")
+            regions.append(Region(path, open_at, lineno, indent, body))
+            open_at = None
+        elif open_at is not None:
+            body.append(line)
+    if open_at is not None:
+        raise BuildError(f"{path}:{open_at}: START marker has no END marker after it")
+    return regions
+
+
+def _function_spans(tree):
+    """[(qualified name, first line, last line)] of every top-level function and method.
+
+    Functions nested inside functions are not listed: a blank inside one is named after the
+    outer function, which is what the tests and the student call."""
+    spans = []
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                spans.append((prefix + child.name, first, child.end_lineno))
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+
+    visit(tree, "")
+    return spans
+
+
+def function_at(tree, lineno):
+    """The qualified name of the function holding line `lineno`, or None at module/class level."""
+    for name, first, last in _function_spans(tree):
+        if first <= lineno <= last:
+            return name
+    return None
+
+
+def blank_python(text, path, only=None):
+    """Return (student text, regions) for one .py file.
+
+    only: a set of function names; when given, only their regions are blanked (the autograder
+    check uses this to model a student who has finished everything else)."""
+    regions = find_regions(text, path)
+    if not regions:
+        return text, []
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as e:
+        raise BuildError(f"{path}:{e.lineno}: does not parse: {e.msg}") from None
+    for r in regions:
+        r.function = function_at(tree, r.start)
+        if r.function is None:
+            raise BuildError(f"{path}:{r.start}: solution region outside any function: its raise would "
+                             "break importing the module; move the code into a function")
+    blanked = [r for r in regions if only is None or r.function in only]
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    for r in reversed(blanked):  # from the bottom up, so earlier line numbers stay valid
+        raise_line = f'{r.indent}raise NotImplementedError("{r.message}"){newline}'
+        lines[r.start : r.end - 1] = [raise_line]
+    student = "".join(lines)
+    try:
+        ast.parse(student, filename=path)
+    except SyntaxError as e:
+        raise BuildError(f"{path}:{e.lineno}: the student version does not parse ({e.msg}); each region "
+                         "must be a block of whole statements at the START marker's indentation") from None
+    return student, blanked
+
+
+# ----------------------------------------------------------------------------------------------
+# Notebooks
+
+
+def _source(cell):
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def is_answer_cell(cell):
+    return cell.get("cell_type") == "markdown" and _source(cell).lstrip().startswith(ANSWER_PREFIX)
+
+
+def blank_notebook(text, path):
+    """Return (student text, [(path, cell index, answer text)]) for one notebook."""
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise BuildError(f"{path}:{e.lineno}: not a valid notebook (JSON): {e.msg}") from None
+    answers, changed = [], False
+    for index, cell in enumerate(nb.get("cells", [])):
+        where = f"{path} (cell {index})"
+        regions = find_regions(_source(cell), where)
+        for r in regions:
+            if any(line.strip() for line in r.lines):
+                raise BuildError(f"{where}:{r.start}: code between the markers in a notebook; student "
+                                 "code belongs in the cs231n package, notebooks only call it")
+        if cell.get("cell_type") == "code":
+            if cell.get("outputs") or cell.get("execution_count") is not None:
+                changed = True
+            cell["outputs"], cell["execution_count"] = [], None
+            for key in ("execution", "ExecuteTime"):  # timing left by Jupyter extensions
+                if cell.get("metadata", {}).pop(key, None) is not None:
+                    changed = True
+        elif is_answer_cell(cell):
+            answers.append((path, index, _source(cell)))
+            cell["source"] = [ANSWER_PROMPT]
+            cell.pop("attachments", None)  # an answer may embed images
+            changed = True
+    if nb.get("metadata", {}).pop("widgets", None) is not None:  # saved widget state is output
+        changed = True
+    if not changed:
+        return text, answers
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", answers
+
+
+# ----------------------------------------------------------------------------------------------
+# Leak check
+
+
+def _code_part(line):
+    """The line without a trailing '#' comment (a '#' inside a string literal is kept)."""
+    quote, i = None, 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                i += 1  # skip the escaped character
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+        i += 1
+    return line
+
+
+def leak_key(line):
+    """The form in which lines are compared: comment and all whitespace removed."""
+    return "".join(_code_part(line).split())
+
+
+def is_trivial(line):
+    """A solution line too common or too short to count as a leak when it shows up elsewhere:
+    blank or comment-only, only brackets and punctuation (`)`, `]),`), a bare keyword statement
+    (`pass`, `return`, `else:`, ...), or under MIN_CODE_CHARS characters of code (`dx = dout`)."""
+    key = leak_key(line)
+    return (len(key) < MIN_CODE_CHARS or key in _TRIVIAL_STATEMENTS
+            or _PUNCTUATION_ONLY.match(key) is not None)
+
+
+def _answer_key(line):
+    return "".join(line.replace(ANSWER_PREFIX, "").split())
+
+
+def _edition_lines(path):
+    """(line number or 'cell N', text) of every text line in a built file; binary files give none."""
+    data = path.read_bytes()
+    if b"\0" in data[:8192]:
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if path.suffix == ".ipynb":
+        try:
+            cells = json.loads(text).get("cells", [])
+        except json.JSONDecodeError:
+            cells = []
+        for index, cell in enumerate(cells):
+            for line in _source(cell).splitlines():
+                yield f"cell {index}", line
+        return
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        yield lineno, line
+
+
+def find_leaks(out, regions, answers, visible):
+    """Every place in the built edition `out` where a non-trivial solution line or answer line
+    appears, as 'file:where: ...' strings.
+
+    visible: {path: set of leak keys} of what the instructor's file shows outside its solution
+    regions and answer cells; a line the student sees there anyway (`N, T, D = x.shape` in the
+    forward pass above the blank) is not a leak."""
+    secret = {}
+    for r in regions:
+        for offset, line in enumerate(r.lines, start=1):
+            key = leak_key(line)
+            if not is_trivial(line) and key not in visible.get(r.path, ()):
+                secret.setdefault(key, f"solution line {r.path}:{r.start + offset} ({r.function})")
+    for path, index, text in answers:
+        for line in text.splitlines():
+            key = _answer_key(line)
+            if len(key) >= MIN_ANSWER_CHARS and key not in visible.get(path, ()):
+                secret.setdefault(key, f"answer line in {path} (cell {index})")
+    if not secret:
+        return []
+    leaks = []
+    for file in sorted(p for p in out.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = file.relative_to(out).as_posix()
+        for where, line in _edition_lines(file):
+            for key in {leak_key(line), _answer_key(line)}:
+                if key in secret:
+                    leaks.append(f"{rel}:{where}: {secret[key]} appears: {line.strip()}")
+    return leaks
+
+
+def _visible_keys(text, regions, path):
+    """Leak keys of the lines of an instructor file that the student edition shows."""
+    hidden = set()
+    for r in regions:
+        hidden.update(range(r.start + 1, r.end))
+    keys = set()
+    if path.endswith(".ipynb"):
+        for cell in json.loads(text).get("cells", []):
+            if not is_answer_cell(cell):
+                for line in _source(cell).splitlines():
+                    keys.update((leak_key(line), _answer_key(line)))
+        return keys
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if lineno not in hidden:
+            keys.add(leak_key(line))
+    return keys
+
+
+# ----------------------------------------------------------------------------------------------
+# The build
+
+
+def is_instructor_only(path, patterns=INSTRUCTOR_ONLY):
+    for pattern in patterns:
+        if pattern.endswith("/"):
+            if path.startswith(pattern):
+                return True
+        elif any(ch in pattern for ch in "*?["):
+            if fnmatch.fnmatchcase(path, pattern):
+                return True
+        elif path == pattern:
+            return True
+    return False
+
+
+def tracked_files(repo):
+    """The repository-relative paths git tracks, as in the working tree."""
+    try:
+        result = subprocess.run(["git", "-C", str(repo), "ls-files", "-z"], capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        detail = getattr(e, "stderr", b"") or b""
+        raise BuildError(f"{repo}: not a git checkout ({detail.decode(errors='replace').strip() or e}); "
+                         "the builder copies only tracked files so that untracked notes and data never "
+                         "reach students") from None
+    return [p for p in result.stdout.decode("utf-8").split("\0") if p]
+
+
+def _check_out_dir(out, repo):
+    """Refuse to replace a folder that is not a previous student edition (or empty)."""
+    out, repo = out.resolve(), repo.resolve()
+    if out == repo or out in repo.parents:
+        raise BuildError(f"{out}: refusing to build over the repository or a folder above it")
+    if out.exists():
+        if not out.is_dir():
+            raise BuildError(f"{out}: exists and is not a folder")
+        if any(out.iterdir()) and ((out / ".git").exists() or (out / "tools" / "build_student.py").exists()
+                                   or not (out / "cs231n").is_dir()):
+            raise BuildError(f"{out}: exists and does not look like a student edition; "
+                             "remove it yourself or pick another --out")
+
+
+def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False):
+    """Build the student edition of `repo` into `out` and return an Edition.
+
+    Raises BuildError on any problem, leaving `out` as it was."""
+    repo = Path(repo).resolve()
+    out = Path(out) if out is not None else repo / "build" / "student"
+    out = out if out.is_absolute() else Path.cwd() / out
+    _check_out_dir(out, repo)
+    say = (lambda *a: None) if quiet else print
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the edition is an ordinary folder
+    try:
+        edition = Edition(out=out)
+        visible = {}
+        for rel in tracked_files(repo):
+            src = repo / rel
+            if is_instructor_only(rel):
+                continue
+            if not src.exists() and not src.is_symlink():
+                say(f"warning: {rel} is tracked but missing from the working tree; skipped")
+                continue
+            if src.is_dir():  # a submodule
+                continue
+            dest = staging / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_symlink():
+                os.symlink(os.readlink(src), dest)
+            elif rel.endswith((".py", ".ipynb")):
+                text = src.read_bytes().decode("utf-8")  # bytes: keep the file's line endings
+                if rel.endswith(".py"):
+                    student, regions = blank_python(text, rel)
+                    edition.regions += regions
+                    answers = []
+                else:
+                    student, answers = blank_notebook(text, rel)
+                    edition.answers += answers
+                    regions = []
+                if regions or answers:
+                    visible[rel] = _visible_keys(text, regions, rel)
+                dest.write_bytes(student.encode("utf-8"))
+                shutil.copymode(src, dest)
+            else:
+                shutil.copy2(src, dest)
+            edition.files.append(rel)
+
+        leaks = find_leaks(staging, edition.regions, edition.answers, visible)
+        if leaks:
+            shown = "\n  ".join(leaks[:30]) + (f"\n  ... and {len(leaks) - 30} more" if len(leaks) > 30 else "")
+            raise BuildError(f"solution leak: {len(leaks)} line(s) of solutions or answers appear in the "
+                             f"student edition:\n  {shown}")
+
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+    functions = sorted({f"{r.function} ({r.path})" for r in edition.regions})
+    say(f"student edition: {out} ({len(edition.files)} files)")
+    say(f"blanked {len(edition.regions)} region(s) in {len(functions)} function(s); "
+        f"replaced {len(edition.answers)} inline answer(s); no solution line leaked")
+    if make_zip:
+        edition.zip_path = write_zip(out, out.parent / f"{EDITION_NAME}.zip")
+        say(f"zip: {edition.zip_path}")
+    return edition
+
+
+def write_zip(folder, zip_path):
+    """Zip `folder` under a top-level EDITION_NAME folder, keeping executable bits."""
+    tmp = zip_path.with_name(zip_path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                arcname = f"{EDITION_NAME}/{file.relative_to(folder).as_posix()}"
+                zf.write(file, arcname)
+    tmp.replace(zip_path)
+    return zip_path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where the edition goes (default: build/student in the repository)")
+    parser.add_argument("--zip", action="store_true",
+                        help=f"also write {EDITION_NAME}.zip beside the output folder")
+    parser.add_argument("--repo", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        build(args.repo, args.out, make_zip=args.zip)
+    except BuildError as e:
+        print(f"build_student: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
