@@ -1,0 +1,206 @@
+"""PositionalEncoding and MultiHeadAttention against independent references.
+
+Evaluation-mode outputs are compared with torch.nn.MultiheadAttention holding the same weights
+and with the sine/cosine formula; dropout is tested by what it must do to the attention weights
+(zero a fraction p of them, scale the rest by 1/(1-p)), never against a particular random stream.
+"""
+
+import math
+
+import pytest
+import torch
+
+from cs231n.transformer_layers import (
+    MultiHeadAttention,
+    PositionalEncoding,
+    reference_positional_encoding,
+    torch_reference_attention,
+)
+
+
+def _max_abs(a, b):
+    return (a - b).abs().max().item()
+
+
+def _random_attention(E=8, H=2, dropout=0.1, seed=0):
+    torch.manual_seed(seed)
+    mha = MultiHeadAttention(E, H, dropout=dropout).double().eval()
+    # Default init gives weights of similar size; spread them so softmax rows are far from uniform.
+    with torch.no_grad():
+        for p in mha.parameters():
+            p.normal_(0.0, 0.7)
+    return mha
+
+
+# ---------------------------------------------------------------------------- positional encoding
+
+def test_positional_encoding_table_matches_formula():
+    pe = PositionalEncoding(12, dropout=0.0, max_len=200)
+    expected = reference_positional_encoding(200, 12)
+    assert tuple(pe.pe.shape) == (1, 200, 12), f"PositionalEncoding.__init__: pe has shape {tuple(pe.pe.shape)}"
+    err = _max_abs(pe.pe.double(), expected)
+    assert err < 1e-4, f"PositionalEncoding.__init__: pe differs from sin/cos formula by {err:.2e} (tol 1e-4)"
+
+
+def test_positional_encoding_first_rows_are_exact():
+    pe = PositionalEncoding(6, dropout=0.0, max_len=10).pe
+    assert torch.allclose(pe[0, 0], torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])), \
+        f"PositionalEncoding.__init__: position 0 should be [0, 1, 0, 1, ...], got {pe[0, 0].tolist()}"
+    # position 1, dimensions 0 and 1: sin(1) and cos(1), since 10000^0 = 1
+    assert abs(pe[0, 1, 0].item() - math.sin(1.0)) < 1e-6 and abs(pe[0, 1, 1].item() - math.cos(1.0)) < 1e-6, \
+        f"PositionalEncoding.__init__: position 1 starts {pe[0, 1, :2].tolist()}, expected [sin 1, cos 1]"
+
+
+def test_positional_encoding_rejects_odd_embed_dim():
+    with pytest.raises(AssertionError):
+        PositionalEncoding(7)
+
+
+def test_positional_encoding_forward_adds_encoding_in_eval():
+    torch.manual_seed(0)
+    pe = PositionalEncoding(8, dropout=0.5, max_len=50).eval()
+    x = torch.randn(3, 11, 8)
+    out = pe(x)
+    expected = x.double() + reference_positional_encoding(11, 8)
+    err = _max_abs(out.double(), expected)
+    assert out.shape == x.shape, f"PositionalEncoding.forward: output shape {tuple(out.shape)}, expected {tuple(x.shape)}"
+    assert err < 1e-5, f"PositionalEncoding.forward (eval): output differs from x + pe[:S] by {err:.2e}"
+
+
+def test_positional_encoding_dropout_zeroes_fraction_p_and_rescales_the_rest():
+    torch.manual_seed(0)
+    p = 0.3
+    pe = PositionalEncoding(16, dropout=p, max_len=40).train()
+    x = torch.rand(200, 40, 16) + 1.5  # x + pe > 0.5 everywhere, so a zero can only come from dropout
+    out = pe(x)
+    clean = x + pe.pe[:, :40]
+    zero = out == 0
+    frac = zero.float().mean().item()
+    sigma = math.sqrt(p * (1 - p) / zero.numel())
+    assert abs(frac - p) < 5 * sigma, f"PositionalEncoding.forward (train): zeroed {frac:.4f}, expected p = {p}"
+    err = _max_abs(out[~zero], clean[~zero] / (1 - p))
+    assert err < 1e-5, f"PositionalEncoding.forward (train): kept entries differ from (x + pe)/(1-p) by {err:.2e}"
+
+
+# ---------------------------------------------------------------------------- multi-head attention
+
+def test_multihead_attention_output_shape_for_cross_attention():
+    mha = _random_attention(E=8, H=4)
+    q, kv = torch.randn(2, 3, 8, dtype=torch.float64), torch.randn(2, 5, 8, dtype=torch.float64)
+    out = mha(q, kv, kv)
+    assert tuple(out.shape) == (2, 3, 8), f"MultiHeadAttention.forward: output shape {tuple(out.shape)}, expected (2, 3, 8)"
+
+
+def test_multihead_attention_matches_torch_without_mask():
+    mha = _random_attention(E=12, H=3)
+    ref = torch_reference_attention(mha).eval()
+    torch.manual_seed(1)
+    q = torch.randn(4, 5, 12, dtype=torch.float64)
+    k = torch.randn(4, 7, 12, dtype=torch.float64)
+    v = torch.randn(4, 7, 12, dtype=torch.float64)
+    expected, _ = ref(q, k, v, need_weights=False)
+    err = _max_abs(mha(q, k, v), expected)
+    assert err < 1e-10, f"MultiHeadAttention.forward: output differs from nn.MultiheadAttention by {err:.2e}"
+
+
+def test_multihead_attention_matches_torch_with_causal_mask():
+    mha = _random_attention(E=8, H=2)
+    ref = torch_reference_attention(mha).eval()
+    torch.manual_seed(2)
+    x = torch.randn(3, 6, 8, dtype=torch.float64)
+    mask = torch.tril(torch.ones(6, 6, dtype=torch.bool))
+    expected, _ = ref(x, x, x, attn_mask=~mask, need_weights=False)
+    err = _max_abs(mha(x, x, x, attn_mask=mask), expected)
+    assert err < 1e-10, f"MultiHeadAttention.forward (causal mask): output differs from torch by {err:.2e}"
+
+
+def test_multihead_attention_matches_torch_with_rectangular_01_mask():
+    mha = _random_attention(E=8, H=2)
+    ref = torch_reference_attention(mha).eval()
+    torch.manual_seed(3)
+    q, kv = torch.randn(2, 4, 8, dtype=torch.float64), torch.randn(2, 5, 8, dtype=torch.float64)
+    mask = (torch.rand(4, 5) > 0.5).long()  # (S, T) of 0/1 numbers
+    mask[:, 0] = 1  # every query may attend to something
+    expected, _ = ref(q, kv, kv, attn_mask=mask == 0, need_weights=False)
+    err = _max_abs(mha(q, kv, kv, attn_mask=mask), expected)
+    assert err < 1e-10, f"MultiHeadAttention.forward (0/1 mask of shape (S, T)): differs from torch by {err:.2e}"
+
+
+def test_multihead_attention_weights_match_torch_per_head():
+    mha = _random_attention(E=8, H=2)
+    ref = torch_reference_attention(mha).eval()
+    torch.manual_seed(4)
+    x = torch.randn(2, 5, 8, dtype=torch.float64)
+    mask = torch.tril(torch.ones(5, 5, dtype=torch.bool))
+    _, expected = ref(x, x, x, attn_mask=~mask, average_attn_weights=False)  # (N, H, S, T)
+    mha(x, x, x, attn_mask=mask)
+    got = mha.attn_weights
+    assert got is not None and tuple(got.shape) == (2, 2, 5, 5), \
+        f"MultiHeadAttention.forward: self.attn_weights should be (N, H, S, T) = (2, 2, 5, 5), got {got if got is None else tuple(got.shape)}"
+    err = _max_abs(got, expected)
+    assert err < 1e-10, f"MultiHeadAttention.forward: attn_weights differ from torch's per-head weights by {err:.2e}"
+
+
+def test_multihead_attention_masked_keys_do_not_affect_output():
+    mha = _random_attention(E=8, H=2)
+    torch.manual_seed(5)
+    q, kv = torch.randn(2, 3, 8, dtype=torch.float64), torch.randn(2, 6, 8, dtype=torch.float64)
+    mask = torch.ones(3, 6, dtype=torch.bool)
+    mask[:, 4:] = False  # no query may look at keys 4 and 5
+    out = mha(q, kv, kv, attn_mask=mask)
+    kv2 = kv.clone()
+    kv2[:, 4:] = 100 * torch.randn(2, 2, 8, dtype=torch.float64)
+    out2 = mha(q, kv2, kv2, attn_mask=mask)
+    err = _max_abs(out, out2)
+    assert err < 1e-12, f"MultiHeadAttention.forward: changing masked keys/values changed the output by {err:.2e}"
+    out3 = mha(q, kv2, kv2)
+    assert _max_abs(out, out3) > 1e-3, "MultiHeadAttention.forward: without a mask, keys 4-5 should matter"
+
+
+def test_multihead_attention_dropout_acts_on_attention_weights():
+    """Read the dropped-out weights straight off the output.
+
+    With identity value and output projections and value vectors that are one-hot (each token t
+    written twice per head, at offsets t and T + t), output[n, s, h*Dh + t] and
+    output[n, s, h*Dh + T + t] both equal the (dropped-out) weight of head h from s to t. Dropout
+    on the weights keeps the two copies equal; dropout anywhere else (scores, values, output)
+    does not give 0 or weight/(1-p) in matched pairs.
+    """
+    p, N, T, H = 0.4, 1500, 4, 2
+    Dh = 2 * T
+    E = H * Dh
+    torch.manual_seed(6)
+    mha = MultiHeadAttention(E, H, dropout=p)
+    with torch.no_grad():
+        for layer in (mha.value, mha.proj):
+            layer.weight.copy_(torch.eye(E))
+            layer.bias.zero_()
+    one_hot = torch.eye(T).repeat(1, 2)  # (T, 2T): token t -> [e_t, e_t]
+    v = one_hot.repeat(1, H).expand(N, T, E)  # (N, T, E)
+    x = torch.randn(N, T, E)
+
+    mha.eval()
+    with torch.no_grad():
+        clean = mha(x, x, v)  # (N, T, E): the weights themselves, twice
+    mha.train()
+    with torch.no_grad():
+        dropped = mha(x, x, v)
+
+    first = dropped.view(N, T, H, 2, T)[:, :, :, 0]
+    second = dropped.view(N, T, H, 2, T)[:, :, :, 1]
+    weights = clean.view(N, T, H, 2, T)[:, :, :, 0]
+    assert _max_abs(first, second) < 1e-6, \
+        "MultiHeadAttention.forward (train): dropout must drop attention weights, not outputs or values"
+    zero = first == 0
+    frac = zero.float().mean().item()
+    sigma = math.sqrt(p * (1 - p) / zero.numel())
+    assert abs(frac - p) < 5 * sigma, f"MultiHeadAttention.forward (train): dropped {frac:.4f} of the weights, expected p = {p}"
+    err = _max_abs(first[~zero], weights[~zero] / (1 - p))
+    assert err < 1e-5, f"MultiHeadAttention.forward (train): kept weights differ from weight/(1-p) by {err:.2e}"
+
+
+def test_multihead_attention_eval_mode_has_no_dropout():
+    mha = _random_attention(E=8, H=2, dropout=0.9)
+    x = torch.randn(2, 5, 8, dtype=torch.float64)
+    a, b = mha(x, x, x), mha(x, x, x)
+    assert _max_abs(a, b) == 0, "MultiHeadAttention.forward (eval): two calls differ, so dropout is still on"
