@@ -1,0 +1,388 @@
+"""Network visualization: saliency maps, fooling images, class visualization and Grad-CAM.
+
+Every technique here asks the same question of a trained classifier -- how does a class score change
+when the *image* changes? -- so every function differentiates with respect to the image and leaves the
+model's parameters exactly as they were. The model is expected in eval mode, taking normalised images
+(N, 3, H, W) (see `preprocess`) and returning class scores (N, C).
+"""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from scipy.ndimage import gaussian_filter1d
+
+from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+
+
+def load_model_and_images(num=None, device=None):
+    """The classifier and the images this notebook visualises, with one line saying which they are.
+
+    Real: SqueezeNet 1.1 with torchvision's ImageNet weights (downloaded once into torchvision's own
+    cache) and the classic ImageNet validation images (`load_imagenet_val`). Embedded default, used
+    when either cannot be had or CS231N_OFFLINE=1: the scene classifier of `cs231n.scene_net` and
+    generated scenes. The two are never mixed.
+
+    Inputs:
+    - num: Number of images (max of 25)
+    - device: Where to put the model (default: `pick_device()`)
+
+    Returns (model, X, y, class_names, source):
+    - model: in eval mode on device, its parameters frozen (requires_grad False): only the images
+      get gradients in this notebook
+    - X: uint8 array (N, S, S, 3), S = 224 (ImageNet) or 64 (scenes); y: int64 array (N,)
+    - class_names: list of the model's C class names
+    - source: "imagenet" or "scenes"
+    """
+    from .data_utils import load_imagenet_val, offline_forced
+    from .torch_utils import pick_device
+
+    device = device or pick_device()
+    reason = "CS231N_OFFLINE=1" if offline_forced() else None
+    if reason is None:
+        try:
+            model, class_names = _load_squeezenet()
+            X, y, _ = load_imagenet_val(num, source="imagenet", verbose=False)
+            source = "imagenet"
+            line = (f"Network visualization: SqueezeNet 1.1 (torchvision's ImageNet weights, "
+                    f"{len(class_names)} classes) on {len(X)} ImageNet validation images")
+        except (OSError, RuntimeError) as e:  # urllib's errors are OSErrors, DownloadError a RuntimeError
+            reason = _why_unavailable(e)
+    if reason is not None:
+        from .scene_net import load_scene_classifier
+
+        model, class_names = load_scene_classifier(verbose=True)
+        X, y, _ = load_imagenet_val(num, source="scenes", verbose=False)
+        source = "scenes"
+        line = (f"Network visualization: embedded default, the scene classifier ({len(class_names)} "
+                f"classes) on {len(X)} generated {X.shape[1]}x{X.shape[2]} scenes, NOT ImageNet ({reason})")
+    print(line)
+    model = model.to(device).eval().requires_grad_(False)
+    return model, X, y, list(class_names), source
+
+
+def _load_squeezenet():
+    """SqueezeNet 1.1 with ImageNet weights (torchvision downloads and caches them) and its 1000 names."""
+    from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
+
+    weights = SqueezeNet1_1_Weights.IMAGENET1K_V1
+    return squeezenet1_1(weights=weights, progress=False), list(weights.meta["categories"])
+
+
+def _why_unavailable(error):
+    """A few words on why the real model or images could not be had, for the one-line report."""
+    import urllib.error
+
+    from .download import OfflineError
+
+    unreachable = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
+    if isinstance(error, OfflineError) or unreachable:
+        return "offline: the ImageNet weights or images cannot be downloaded"
+    return f"the real data failed: {str(error).rstrip('.')}"
+
+
+def compute_saliency_maps(X, y, model):
+    """
+    Compute a class saliency map using the model for images X and labels y.
+
+    The saliency of a pixel is the largest absolute value, over its 3 colour channels, of the
+    gradient of the correct class's (unnormalised) score with respect to that pixel.
+
+    Inputs:
+    - X: Input images; Tensor of shape (N, 3, H, W)
+    - y: Labels for X; LongTensor of shape (N,), each in [0, C)
+    - model: A trained CNN, in eval mode, mapping (N, 3, H, W) images to scores (N, C)
+
+    Returns:
+    - saliency: A Tensor of shape (N, H, W) giving the saliency maps for the input images.
+    """
+    # A fresh leaf that requires a gradient, so the caller's tensor is left untouched.
+    X = X.detach().clone().requires_grad_(True)
+    saliency = None
+    ##############################################################################
+    # TODO: Implement this function. Perform a forward pass of the images       #
+    # through the model, pick out the score of the correct class of each image  #
+    # (torch.gather), and backpropagate it to the pixels: torch.autograd.grad   #
+    # with respect to X (or .backward() and X.grad) both work. Summing the N    #
+    # correct scores first is fine: each image's score depends only on its own  #
+    # pixels. Then take the absolute value and the max over the channel axis.   #
+    ##############################################################################
+    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    scores = model(X)  # (N, C)
+    correct_scores = scores.gather(1, y.view(-1, 1)).squeeze(1)  # (N,)
+    (dX,) = torch.autograd.grad(correct_scores.sum(), X)  # (N, 3, H, W)
+    saliency = dX.abs().amax(dim=1)  # (N, H, W)
+    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    return saliency.detach()
+
+
+def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
+    """
+    Generate a fooling image that is close to X, but that the model classifies as target_y.
+
+    Gradient ascent on the target class's score with normalised steps:
+        X <- X + learning_rate * g / ||g||_2,   g = d score[target_y] / dX,
+    checking the model's prediction before each step and stopping as soon as it is target_y.
+
+    Inputs:
+    - X: Input image; Tensor of shape (1, 3, H, W)
+    - target_y: An integer in the range [0, C)
+    - model: A trained CNN, in eval mode
+    - learning_rate: The L2 length of each step, in normalised pixel units
+    - max_iter: The most steps to take before giving up
+
+    Returns:
+    - X_fooling: An image that is close to X, but that is classifed as target_y by the model;
+      Tensor of shape (1, 3, H, W).
+
+    Raises RuntimeError, naming the class the model still predicts, when max_iter steps were not
+    enough.
+    """
+    # Initialize our fooling image to the input image, and make it require gradient
+    X_fooling = X.detach().clone().requires_grad_(True)
+    target_y = int(target_y)
+    ##############################################################################
+    # TODO: Generate a fooling image X_fooling that the model will classify as  #
+    # the class target_y. Use gradient ascent on the target class score, using  #
+    # the model.forward method on X_fooling:                                   #
+    #   1. Compute the scores; if the predicted class is target_y, stop.       #
+    #   2. Else compute g, the gradient of scores[0, target_y] w.r.t. X_fooling.#
+    #   3. Update X_fooling in place (inside torch.no_grad()) with              #
+    #          dX = learning_rate * g / ||g||_2                                 #
+    # Take at most max_iter steps. You should not need to change the model.    #
+    #                                                                           #
+    # HINT: For most examples, you should be able to generate a fooling image  #
+    # in fewer than 100 iterations of gradient ascent.                         #
+    ##############################################################################
+    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    for _ in range(max_iter):
+        scores = model(X_fooling)  # (1, C)
+        if scores.argmax(dim=1).item() == target_y:
+            break
+        (g,) = torch.autograd.grad(scores[0, target_y], X_fooling)  # (1, 3, H, W)
+        with torch.no_grad():
+            X_fooling += learning_rate * g / g.norm().clamp_min(1e-12)
+    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    X_fooling = X_fooling.detach()
+    with torch.no_grad():
+        predicted = model(X_fooling).argmax(dim=1).item()
+    if predicted != target_y:
+        raise RuntimeError(
+            f"make_fooling_image gave up after {max_iter} steps: the model still predicts class "
+            f"{predicted}, not the target {target_y}. Allow more steps (max_iter) or larger ones "
+            f"(learning_rate)."
+        )
+    return X_fooling
+
+
+def class_visualization_update_step(img, model, target_y, l2_reg, learning_rate):
+    """
+    Take one step of gradient ascent that makes `img` look more like class target_y to the model.
+
+    The objective is the regularised class score  s_y(I) - l2_reg * ||I||_2^2 ; one step is
+        I <- I + learning_rate * g / ||g||_2,   g = d objective / dI,
+    done in place on `img`.
+
+    Inputs:
+    - img: The image being optimised; Tensor of shape (1, 3, H, W) with requires_grad=True
+    - model: A trained CNN, in eval mode
+    - target_y: An integer in the range [0, C)
+    - l2_reg: Strength of the L2 regulariser
+    - learning_rate: The L2 length of the step, in normalised pixel units
+
+    Returns: nothing; `img` is updated in place.
+    """
+    ########################################################################
+    # TODO: Use the model to compute the gradient of the score for the     #
+    # class target_y with respect to the pixels of the image, and make a   #
+    # gradient step on the image using the learning rate. Don't forget the #
+    # L2 regularization term!                                              #
+    # Be very careful about the signs of elements in your code.            #
+    # Update img in place (inside torch.no_grad(), or through img.data).   #
+    ########################################################################
+    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    objective = model(img)[0, target_y] - l2_reg * img.square().sum()
+    (g,) = torch.autograd.grad(objective, img)  # (1, 3, H, W)
+    with torch.no_grad():
+        img += learning_rate * g / g.norm().clamp_min(1e-12)
+    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+
+def grad_cam(X, y, model, layer):
+    """
+    Grad-CAM maps: where in each image the evidence for class y lies, as seen by one layer.
+
+    With A the layer's activations (K channels of size h x w) and s_y the class score,
+        alpha_k = mean over (i, j) of d s_y / d A_k[i, j]      (one weight per channel)
+        L       = ReLU( sum_k alpha_k A_k )                     (an h x w map)
+    then L is upsampled bilinearly to the image size and divided by its maximum (maps that are all
+    zero stay zero), so each map lies in [0, 1].
+
+    Inputs:
+    - X: Input images; Tensor of shape (N, 3, H, W)
+    - y: Classes to explain; LongTensor of shape (N,)
+    - model: A trained CNN, in eval mode
+    - layer: An nn.Module inside model whose output (N, K, h, w) is used, e.g. model.features[-1]
+
+    Returns:
+    - cam: Tensor of shape (N, H, W), values in [0, 1].
+    """
+    activations = []
+    handle = layer.register_forward_hook(lambda module, inputs, output: activations.append(output))
+    try:
+        # Requiring a gradient on X keeps the graph alive even when the model's parameters do not.
+        scores = model(X.detach().clone().requires_grad_(True))  # (N, C)
+    finally:
+        handle.remove()
+    if len(activations) != 1:
+        raise ValueError(f"grad_cam: the layer ran {len(activations)} times in one forward pass; "
+                         "pick a layer the model calls exactly once.")
+    A = activations[0]  # (N, K, h, w)
+    cam = None
+    ##############################################################################
+    # TODO: Compute the Grad-CAM maps from the activations A and the scores.   #
+    # Take the gradient of the correct-class scores with respect to A, average #
+    # it over the spatial positions to get one weight per channel, weight the  #
+    # channels of A, sum them, apply a ReLU, and upsample the (N, 1, h, w)     #
+    # result to the image size with F.interpolate(mode="bilinear",             #
+    # align_corners=False). cam should have shape (N, H, W).                   #
+    ##############################################################################
+    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    correct_scores = scores.gather(1, y.view(-1, 1)).sum()
+    (dA,) = torch.autograd.grad(correct_scores, A)  # (N, K, h, w)
+    alpha = dA.mean(dim=(2, 3), keepdim=True)  # (N, K, 1, 1)
+    cam = F.relu((alpha * A).sum(dim=1, keepdim=True))  # (N, 1, h, w)
+    cam = F.interpolate(cam, size=X.shape[2:], mode="bilinear", align_corners=False)[:, 0]  # (N, H, W)
+    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    cam = cam.detach()
+    peak = cam.flatten(1).amax(dim=1).clamp_min(1e-12).view(-1, 1, 1)  # (N, 1, 1)
+    return cam / peak
+
+
+def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224, l2_reg=1e-3,
+                               learning_rate=25, num_iterations=100, blur_every=10, max_jitter=16,
+                               show_every=25, class_name=None, generate_plots=True):
+    """
+    Generate an image that maximises the score of class target_y, from random noise.
+
+    Each iteration jitters the image by a random shift, takes one
+    `class_visualization_update_step`, undoes the shift, clips the pixels to the range a real
+    image can have, and every `blur_every` iterations blurs the image a little. Jitter, clipping
+    and blur are image priors: they keep the result away from high-frequency noise.
+
+    Inputs:
+    - target_y: Integer in the range [0, C) giving the index of the class
+    - model: A trained CNN, in eval mode, taking (1, 3, size, size) images
+    - dtype: Torch datatype to use for computations
+    - size: Height and width of the image, in pixels
+    - l2_reg, learning_rate: Passed to class_visualization_update_step
+    - num_iterations: How many iterations to use
+    - blur_every: How often to blur the image as an implicit regularizer
+    - max_jitter: How much to jitter the image as an implicit regularizer, in pixels
+    - show_every: How often to take a snapshot of the intermediate result
+    - class_name: Title of the plot (defaults to "class {target_y}")
+    - generate_plots: Whether to draw the snapshots in one row at the end
+
+    Returns:
+    - A PIL image (size x size) of the final result.
+    """
+    device = next(model.parameters()).device
+    # Randomly initialize the image as a PyTorch Tensor, and make it require gradient.
+    img = torch.randn(1, 3, size, size).mul_(1.0).to(device=device, dtype=dtype).requires_grad_()
+    low = torch.as_tensor(-SQUEEZENET_MEAN / SQUEEZENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
+    high = torch.as_tensor((1 - SQUEEZENET_MEAN) / SQUEEZENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
+    snapshots = []
+    for t in range(num_iterations):
+        # Randomly jitter the image a bit; this gives slightly nicer results
+        ox, oy = (int(v) for v in torch.randint(0, max_jitter + 1, (2,)))
+        with torch.no_grad():
+            img.copy_(jitter(img, ox, oy))
+        class_visualization_update_step(img, model, target_y, l2_reg, learning_rate)
+        with torch.no_grad():
+            # Undo the random jitter, then clamp each channel to a real image's range.
+            img.copy_(jitter(img, -ox, -oy))
+            img.copy_(torch.maximum(torch.minimum(img, high), low))
+            # Periodically blur the image
+            if t % blur_every == 0:
+                blur_image(img, sigma=0.5)
+        if t == 0 or (t + 1) % show_every == 0 or t == num_iterations - 1:
+            snapshots.append((t + 1, deprocess(img.detach().cpu())))
+    if generate_plots:
+        _plot_snapshots(snapshots, class_name or f"class {target_y}")
+    return deprocess(img.detach().cpu())
+
+
+def preprocess(img, size=224):
+    """Turn an image into the normalised batch of one that the models take.
+
+    Inputs:
+    - img: A PIL image, or a uint8 array of shape (H, W, 3)
+    - size: Length of the shorter side after resizing; None keeps the image's own size
+
+    Returns: A float32 Tensor of shape (1, 3, H', W'), each channel standardised with
+    SQUEEZENET_MEAN and SQUEEZENET_STD.
+    """
+    if isinstance(img, np.ndarray):
+        img = Image.fromarray(img)
+    img = img.convert("RGB")
+    if size is not None and min(img.size) != size:
+        w, h = img.size
+        scale = size / min(w, h)
+        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR)
+    x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, H, W)
+    mean = torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
+    std = torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1)
+    return ((x - mean) / std)[None]  # (1, 3, H, W)
+
+
+def deprocess(img, should_rescale=True):
+    """Undo `preprocess`: a normalised Tensor (1, 3, H, W) or (3, H, W) back to a PIL image.
+
+    With should_rescale=True the pixel values are first stretched to fill [0, 1] (`rescale`), which
+    makes small differences and synthetic images visible; without it they are clipped to [0, 1].
+    """
+    x = img.detach().cpu().float()
+    if x.dim() == 4:
+        x = x[0]  # (3, H, W)
+    x = x * torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1) + torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
+    if should_rescale:
+        x = rescale(x)
+    x = x.clamp(0, 1).permute(1, 2, 0)  # (H, W, 3)
+    return Image.fromarray((x.numpy() * 255).round().astype(np.uint8))
+
+
+def rescale(x):
+    """Stretch the values of x linearly onto [0, 1] (a constant input becomes all zeros)."""
+    low, high = x.min(), x.max()
+    return (x - low) / max(float(high - low), 1e-12)
+
+
+def blur_image(X, sigma=1):
+    """Blur X (N, 3, H, W) in place with a Gaussian of standard deviation sigma pixels; return X."""
+    X_np = X.detach().cpu().numpy()
+    X_np = gaussian_filter1d(X_np, sigma, axis=2)
+    X_np = gaussian_filter1d(X_np, sigma, axis=3)
+    with torch.no_grad():
+        X.copy_(torch.from_numpy(X_np).to(device=X.device, dtype=X.dtype))
+    return X
+
+
+def jitter(X, ox, oy):
+    """Shift X (N, C, H, W) circularly by ox pixels to the right and oy pixels down.
+
+    jitter(jitter(X, ox, oy), -ox, -oy) gives X back.
+    """
+    return torch.roll(X, shifts=(int(oy), int(ox)), dims=(2, 3))
+
+
+def _plot_snapshots(snapshots, title):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(snapshots), figsize=(2.2 * len(snapshots), 2.6), squeeze=False)
+    for ax, (t, picture) in zip(axes[0], snapshots):
+        ax.imshow(picture)
+        ax.set_title(f"iteration {t}", fontsize=9)
+        ax.axis("off")
+    fig.suptitle(f"Class visualization: {title}")
+    fig.tight_layout()
+    plt.show()
