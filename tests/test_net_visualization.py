@@ -87,12 +87,13 @@ def _first_other_class(model, x):
 
 def _reference_fooling(x, target, model, learning_rate, max_iter):
     """The specified algorithm written out independently: check, then a normalised step."""
-    x = x.clone()
-    for _ in range(max_iter):
+    x, steps = x.clone(), 0
+    while steps < max_iter:
         x.requires_grad_(True)
         scores = model(x)
         if scores.argmax(1).item() == target:
             break
+        steps += 1
         scores[0, target].backward()
         x = (x + learning_rate * x.grad / x.grad.norm()).detach()
     model.zero_grad(set_to_none=True)

@@ -1,0 +1,118 @@
+"""cs231n.data_utils.load_imagenet_val: the real npz through a local server, and the offline scenes."""
+
+import io
+
+import numpy as np
+import pytest
+from _local_server import LocalServer
+
+from cs231n import data_utils
+from cs231n import download as dl
+from cs231n.data_utils import load_imagenet_val
+from cs231n.download import DownloadError
+
+
+def _npz_bytes(n=3, size=224, y=None, drop=()):
+    """An imagenet_val_25.npz look-alike with n images (the real one has 25)."""
+    rng = np.random.default_rng(0)
+    arrays = {"X": rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8),
+              "y": np.array(y if y is not None else [7 * i for i in range(n)], dtype=np.int64),
+              "label_map": np.array({i: f"class {i}" for i in range(1000)})}
+    buf = io.BytesIO()
+    np.savez(buf, **{k: v for k, v in arrays.items() if k not in drop})
+    return buf.getvalue(), arrays
+
+
+@pytest.fixture(autouse=True)
+def _local_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
+
+
+@pytest.fixture
+def server():
+    with LocalServer() as s:
+        yield s
+
+
+def test_load_imagenet_val_downloads_verifies_and_reads(server, monkeypatch, tmp_path, capsys):
+    payload, arrays = _npz_bytes()
+    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", payload))
+    X, y, class_names = load_imagenet_val(num=2)
+    assert np.array_equal(X, arrays["X"][:2]) and X.dtype == np.uint8, "load_imagenet_val: X differs from the file"
+    assert np.array_equal(y, arrays["y"][:2]), f"load_imagenet_val: y is {y}, expected {arrays['y'][:2]}"
+    assert class_names[7] == "class 7" and len(class_names) == 1000, "load_imagenet_val: label_map not returned"
+    assert (tmp_path / "imagenet_val_25.npz").read_bytes() == payload, "load_imagenet_val: file not saved"
+    assert "ImageNet validation images" in capsys.readouterr().out, "load_imagenet_val: no line naming the source"
+
+
+def test_load_imagenet_val_uses_existing_file_without_network(monkeypatch, tmp_path):
+    payload, arrays = _npz_bytes()
+    (tmp_path / "imagenet_val_25.npz").write_bytes(payload)
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("load_imagenet_val: downloaded although the file was already there")
+
+    monkeypatch.setattr(dl, "download", no_network)
+    X, y, _ = load_imagenet_val()
+    assert X.shape == (3, 224, 224, 3) and np.array_equal(y, arrays["y"]), "load_imagenet_val: wrong file content"
+
+
+@pytest.mark.parametrize("bad", ["wrong_shape", "missing_label_map", "labels_out_of_range"])
+def test_load_imagenet_val_rejects_wrong_file_and_falls_back(server, monkeypatch, tmp_path, capsys, bad):
+    payload, _ = {"wrong_shape": lambda: _npz_bytes(size=64),
+                  "missing_label_map": lambda: _npz_bytes(drop=("label_map",)),
+                  "labels_out_of_range": lambda: _npz_bytes(y=[0, 1, 1000])}[bad]()
+    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", payload))
+    X, y, class_names = load_imagenet_val(num=4)
+    line = capsys.readouterr().out
+    assert X.shape == (4, 64, 64, 3), f"load_imagenet_val: a {bad} file should give the scenes, got {X.shape}"
+    assert "NOT ImageNet" in line and "verification" in line, f"load_imagenet_val: printed {line!r}"
+    assert not (tmp_path / "imagenet_val_25.npz").exists(), "load_imagenet_val: kept a file that failed verification"
+
+
+def test_load_imagenet_val_html_page_is_not_used(server, monkeypatch, tmp_path):
+    url = server.add("/imagenet_val_25.npz", b"<html><body>Moved</body></html>", content_type="text/html")
+    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", url)
+    with pytest.raises(DownloadError, match="HTML page"):
+        load_imagenet_val(source="imagenet")
+    assert not (tmp_path / "imagenet_val_25.npz").exists(), "load_imagenet_val: saved an HTML page"
+
+
+def test_load_imagenet_val_keeps_a_bad_existing_file_and_says_what_to_do(tmp_path, capsys):
+    (tmp_path / "imagenet_val_25.npz").write_bytes(b"not an npz")
+    with pytest.raises(DownloadError, match=r"delete it and run python -c"):
+        load_imagenet_val(source="imagenet")
+    X, _, _ = load_imagenet_val()
+    assert X.shape == (25, 64, 64, 3), "load_imagenet_val: a bad existing file should give the scenes"
+    assert (tmp_path / "imagenet_val_25.npz").read_bytes() == b"not an npz", \
+        "load_imagenet_val: deleted or changed data it did not download"
+
+
+def test_load_imagenet_val_offline_forced_gives_labelled_scenes(monkeypatch, capsys):
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("load_imagenet_val: tried the network although CS231N_OFFLINE=1")
+
+    monkeypatch.setattr(dl, "download", no_network)
+    X, y, class_names = load_imagenet_val(num=5)
+    line = capsys.readouterr().out
+    assert X.shape == (5, 64, 64, 3) and X.dtype == np.uint8, f"load_imagenet_val: scenes are {X.shape} {X.dtype}"
+    assert y.shape == (5,) and all(0 <= c < len(class_names) for c in y), "load_imagenet_val: bad scene labels"
+    assert "generated" in line and "NOT ImageNet" in line and "CS231N_OFFLINE=1" in line, \
+        f"load_imagenet_val: the line must say these are scenes, printed {line!r}"
+    with pytest.raises(dl.OfflineError, match="CS231N_OFFLINE=1"):
+        load_imagenet_val(source="imagenet")
+
+
+def test_load_imagenet_val_scenes_are_deterministic_and_match_their_labels():
+    from cs231n import scenes
+
+    X1, y1, names = load_imagenet_val(source="scenes", verbose=False)
+    X2, y2, _ = load_imagenet_val(source="scenes", verbose=False)
+    assert np.array_equal(X1, X2) and np.array_equal(y1, y2), "load_imagenet_val: scenes differ between calls"
+    assert names == dict(enumerate(scenes.CLASS_NAMES)), "load_imagenet_val: scene class names are not CLASS_NAMES"
+    assert len(set(y1.tolist())) >= 10, f"load_imagenet_val: only {len(set(y1.tolist()))} classes in 25 scenes"
