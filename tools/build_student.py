@@ -92,6 +92,7 @@ class Edition:
     files: list = field(default_factory=list)  # repository-relative paths copied
     regions: list = field(default_factory=list)  # every solution Region blanked
     answers: list = field(default_factory=list)  # (notebook, cell index, answer text) replaced
+    visible: dict = field(default_factory=dict)  # what find_leaks may let through, per file
     zip_path: Path = None
 
     @property
@@ -112,7 +113,10 @@ def _marker_kind(line):
         return "start"
     if stripped == END_MARKER:
         return "end"
-    if stripped.startswith("#") and ("START OF YOUR CODE" in stripped or "END OF YOUR CODE" in stripped):
+    # The classic '#   END OF YOUR CODE   #' banner is fine; a line that tries to be a marker
+    # (stars or 'DO NOT DELETE') but differs is not.
+    if (stripped.startswith("#") and ("START OF YOUR CODE" in stripped or "END OF YOUR CODE" in stripped)
+            and ("*****" in stripped or "DO NOT DELETE" in stripped)):
         return "malformed"
     return None
 
@@ -419,7 +423,7 @@ def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False):
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the edition is an ordinary folder
     try:
         edition = Edition(out=out)
-        visible = {}
+        visible = edition.visible
         for rel in tracked_files(repo):
             src = repo / rel
             if is_instructor_only(rel):

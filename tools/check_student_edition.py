@@ -9,7 +9,8 @@
    is a valid notebook, and its Makefile has `test` and `lab` targets that need no instructor-only
    file.
 3. Runs its unit tests (pytest tests, offline, with CS231N_DATASETS pointing at this checkout's
-   datasets/ so nothing is rebuilt; tests marked `notebook` are deselected: no notebook runs).
+   datasets/ so nothing is rebuilt; no notebook runs: nbval is off and tests marked `notebook`
+   are deselected).
 4. Maps failures to blanks. A blank is caught by a failing test whose output carries the blank's
    NotImplementedError text, or whose assertion message names the function.
 5. A blank that no test catches directly (its test stopped first at a blank it calls, as
@@ -81,7 +82,7 @@ def _nodeid(case):
 def run_tests(edition, repo, targets, xml_path, timeout, verbose=False):
     """Run pytest on `targets` in the edition; return (exit code, summary line, [Outcome])."""
     cmd = [sys.executable, "-m", "pytest", *targets, "-q", "--tb=short", "-p", "no:cacheprovider",
-           "-o", "junit_family=xunit1", f"--junitxml={xml_path}", "-m", "not notebook",
+           "-o", "junit_family=xunit1", f"--junitxml={xml_path}", "-m", "not notebook", "-p", "no:nbval",
            "--continue-on-collection-errors"]
     try:
         proc = subprocess.run(cmd, cwd=edition, env=_env(edition, repo), capture_output=True, text=True,
