@@ -4,7 +4,9 @@ One function, :func:`download`, fetches a URL to a file the way every data sourc
 repository wants it:
 
 - the bytes go to ``dest + '.part'``; an existing ``.part`` is resumed with an HTTP Range request
-  (a server that ignores Range and answers 200 makes it start over);
+  (a server that ignores Range and answers 200 makes it start over). A small ``.part.json`` beside
+  it remembers the URL and the server's ETag / Last-Modified, so a partial file is only resumed
+  from the same URL, and only if the file on the server has not changed (``If-Range``);
 - connection resets and truncated transfers are retried with a short backoff;
 - an unreachable host (DNS failure, connection refused, no route) raises :class:`OfflineError`
   at once, so callers can fall back to an embedded default without waiting;
@@ -31,6 +33,7 @@ Example::
 import errno
 import hashlib
 import http.client
+import json
 import os
 import socket
 import ssl
@@ -60,13 +63,14 @@ class DownloadError(RuntimeError):
 
     ``reason`` names the kind of failure so callers can add their own advice: ``'offline'``,
     ``'http'``, ``'html'``, ``'truncated'``, ``'size'``, ``'sha256'``, ``'verify'``, ``'tls'``
-    or ``'io'``. ``url`` is the URL that was asked for.
+    or ``'io'``. ``url`` is the URL that was asked for; ``status`` the HTTP status for ``'http'``.
     """
 
-    def __init__(self, message, *, reason, url=None):
+    def __init__(self, message, *, reason, url=None, status=None):
         super().__init__(message)
         self.reason = reason
         self.url = url
+        self.status = status
 
 
 class OfflineError(DownloadError):
@@ -84,6 +88,37 @@ def part_path(dest):
     """The temporary file :func:`download` writes to before moving it onto ``dest``."""
     dest = Path(dest)
     return dest.with_name(dest.name + ".part")
+
+
+def partial_size(url, dest):
+    """Bytes of an earlier partial download of ``url`` that :func:`download` would resume (0 if none)."""
+    part = part_path(dest)
+    if not part.is_file() or _read_meta(part).get("url", url) != url:
+        return 0
+    return part.stat().st_size
+
+
+def _meta_path(part):
+    return part.with_name(part.name + ".json")
+
+
+def _read_meta(part):
+    try:
+        meta = json.loads(_meta_path(part).read_text(encoding="utf-8"))
+        return meta if isinstance(meta, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def discard_partial(dest):
+    """Delete an earlier partial download of ``dest`` so that the next :func:`download` starts afresh."""
+    _discard(part_path(dest))
+
+
+def _discard(part):
+    """Delete a .part (and what we remember about it): its content is wrong or unusable."""
+    part.unlink(missing_ok=True)
+    _meta_path(part).unlink(missing_ok=True)
 
 
 def file_sha256(path):
@@ -157,16 +192,24 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
 
     _check_complete(url, part, name=name, expected_size=expected_size, sha256=sha256, verify=verify)
     os.replace(part, dest)
+    _meta_path(part).unlink(missing_ok=True)
     return dest
 
 
 def _fetch_once(url, part, *, name, timeout, progress):
     """One HTTP request that appends to (or restarts) ``part``; returns when the body is complete."""
     offset = part.stat().st_size if part.exists() else 0
+    meta = _read_meta(part) if offset else {}
+    if meta.get("url", url) != url:  # a partial file of another URL: start afresh
+        _discard(part)
+        offset, meta = 0, {}
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT,
                                                    "Accept-Encoding": "identity"})
     if offset:
         request.add_header("Range", f"bytes={offset}-")
+        validator = meta.get("etag") or meta.get("last_modified")
+        if validator:  # the server sends the whole new file (200) if it changed since
+            request.add_header("If-Range", validator)
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as e:
@@ -176,7 +219,8 @@ def _fetch_once(url, part, *, name, timeout, progress):
             if e.code in _TRANSIENT_HTTP:
                 raise _Transient(f"HTTP {e.code} {e.reason}") from None
             raise DownloadError(f"{url} answered HTTP {e.code} {e.reason} instead of {name}; check the "
-                                f"URL (the file may have moved).", reason="http", url=url) from None
+                                f"URL (the file may have moved).", reason="http", url=url,
+                                status=e.code) from None
     except urllib.error.URLError as e:
         _raise_for_connection_error(url, name, e.reason)
     except (OSError, http.client.HTTPException) as e:
@@ -190,11 +234,15 @@ def _fetch_once(url, part, *, name, timeout, progress):
         if offset and status == 206:
             start, total = _parse_content_range(response.headers.get("Content-Range"))
             if start != offset:  # not the range we asked for: start over
-                part.unlink()
+                _discard(part)
                 raise _Transient(f"the server answered a Range request for byte {offset} with "
                                  f"bytes from {start}")
-        else:  # 200: a fresh download, or a server that ignores Range
+        else:  # 200: a fresh download, or a server that ignores Range or whose file changed
             offset, total = 0, None
+            etag = response.headers.get("ETag")
+            _meta_path(part).write_text(json.dumps({
+                "url": url, "etag": etag if etag and not etag.startswith("W/") else None,
+                "last_modified": response.headers.get("Last-Modified")}), encoding="utf-8")
         length = response.headers.get("Content-Length")
         if total is None and length is not None and length.isdigit():
             total = offset + int(length)
@@ -223,7 +271,7 @@ def _fetch_once(url, part, *, name, timeout, progress):
     if total is not None and size < total:
         raise _Transient(f"got {size} of {total} bytes")
     if total is not None and size > total:
-        part.unlink()
+        _discard(part)
         raise _Transient(f"got {size} bytes, more than the {total} announced")
 
 
@@ -232,7 +280,7 @@ def _range_not_satisfiable(error, part, offset):
     _, total = _parse_content_range(error.headers.get("Content-Range"))
     if total == offset:
         return
-    part.unlink()
+    _discard(part)
     raise _Transient("the partial file did not match the server's file; starting over")
 
 
@@ -253,8 +301,8 @@ def _looks_like_html(chunk):
 
 
 def _html_error(url, name, part, offset):
-    if not offset and part.exists():
-        part.unlink()
+    if not offset:
+        _discard(part)
     raise DownloadError(f"{url} sent an HTML page instead of {name} (a login page, an error page or a "
                         f"moved file); check the URL in a browser.", reason="html", url=url)
 
@@ -284,14 +332,14 @@ def _check_complete(url, part, *, name, expected_size, sha256, verify):
     """Checks that run on the finished .part; a wrong file is deleted so the next try starts afresh."""
     size = part.stat().st_size
     if expected_size is not None and size != expected_size:
-        part.unlink()
+        _discard(part)
         raise DownloadError(f"{name} from {url} has {size} bytes, not the expected {expected_size}; "
                             f"run the command again, and if it repeats the file has changed on the "
                             f"server.", reason="size", url=url)
     if sha256 is not None:
         got = file_sha256(part)
         if got.lower() != sha256.lower():
-            part.unlink()
+            _discard(part)
             raise DownloadError(f"{name} from {url} has SHA-256 {got[:12]}..., not the expected "
                                 f"{sha256[:12]}...; run the command again, and if it repeats the file "
                                 f"has changed on the server.", reason="sha256", url=url)
@@ -299,7 +347,7 @@ def _check_complete(url, part, *, name, expected_size, sha256, verify):
         try:
             verify(part)
         except Exception as e:  # the callback's own error, whatever its type, is the reason
-            part.unlink(missing_ok=True)
+            _discard(part)
             detail = str(e).rstrip(".") or e.__class__.__name__
             raise DownloadError(f"{name} from {url} failed verification: {detail}.", reason="verify",
                                 url=url) from e

@@ -25,6 +25,7 @@ class Route:
     drop_times: int = 1          # ... on this many requests (the later ones succeed)
     missing_bytes: int = 0       # announce this many more bytes than exist, on every request
     redirect_to: str = None      # answer 301 with Location: this path
+    etag: str = None             # send this ETag; a Range request whose If-Range differs gets 200
 
 
 class LocalServer:
@@ -88,6 +89,9 @@ def _make_handler(server):
             size = len(route.body) + route.missing_bytes  # the size the server claims
             start = 0
             header = self.headers.get("Range")
+            if_range = self.headers.get("If-Range")
+            if if_range is not None and if_range != route.etag:
+                header = None  # the client's copy is of another version: send the whole file
             if route.ranges and header and header.startswith("bytes=") and header.endswith("-"):
                 start = int(header[len("bytes="):-1])
                 if start >= size:
@@ -101,6 +105,8 @@ def _make_handler(server):
             else:
                 self.send_response(200)
             self.send_header("Content-Type", route.content_type)
+            if route.etag:
+                self.send_header("ETag", route.etag)
             self.send_header("Content-Length", str(size - start))
             self.end_headers()
             payload = route.body[start:]

@@ -50,6 +50,30 @@ def test_download_resumes_part_left_by_earlier_run(server, tmp_path):
     assert dest.read_bytes() == PAYLOAD, "download: the resumed file differs from the original"
 
 
+def test_download_restarts_part_of_another_url(server, tmp_path):
+    server.add("/old.bin", PAYLOAD[::-1], ranges=False, drop_after=50_000, drop_times=99)
+    with pytest.raises(DownloadError):
+        download(server.url("/old.bin"), tmp_path / "f.bin", retries=0)  # leaves a .part of /old.bin
+    url = server.add("/new.bin", PAYLOAD)
+    dest = download(url, tmp_path / "f.bin")
+    assert server.requests_for("/new.bin")[0].get("Range") is None, \
+        "download: resumed a partial file that came from another URL"
+    assert dest.read_bytes() == PAYLOAD, "download: the file mixes two URLs' bytes"
+
+
+def test_download_restarts_when_file_changed_on_server(server, tmp_path):
+    url = server.add("/f.bin", PAYLOAD[::-1], etag='"v1"', ranges=False, drop_after=50_000, drop_times=99)
+    with pytest.raises(DownloadError):
+        download(url, tmp_path / "f.bin", retries=0)  # leaves 50 000 bytes of version 1
+    server.add("/f.bin", PAYLOAD, etag='"v2"')
+    dest = download(url, tmp_path / "f.bin")
+    resume = server.requests_for("/f.bin")[-1]
+    assert resume.get("Range") == "bytes=50000-" and resume.get("If-Range") == '"v1"', \
+        f"download: the resume did not send Range with If-Range: {resume}"
+    assert dest.read_bytes() == PAYLOAD, "download: appended new bytes to a partial file of an older version"
+    assert not (tmp_path / "f.bin.part.json").exists(), "download: left its .part.json behind"
+
+
 def test_download_restarts_when_server_ignores_range(server, tmp_path):
     url = server.add("/f.bin", PAYLOAD, ranges=False)
     part_path(tmp_path / "f.bin").write_bytes(b"x" * 5000)  # junk that must not survive
