@@ -38,6 +38,7 @@ import os
 import socket
 import ssl
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -56,6 +57,9 @@ _BACKOFF_S = (0.25, 0.5, 1.0, 2.0)
 _OFFLINE_ERRNOS = {errno.ECONNREFUSED, errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN,
                    errno.EHOSTDOWN}
 _TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
+# A machine without network often has a resolver that answers only after several seconds (or
+# never); socket timeouts do not cover DNS lookups, so the lookup gets its own deadline.
+_DNS_TIMEOUT_S = 5
 
 
 class DownloadError(RuntimeError):
@@ -82,6 +86,10 @@ class OfflineError(DownloadError):
 
 class _Transient(Exception):
     """An attempt failed in a way that another attempt (resuming the .part) may fix."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status  # the HTTP status when the server answered with a temporary error
 
 
 def part_path(dest):
@@ -156,7 +164,8 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
 
     Raises:
     - OfflineError: the host cannot be reached (DNS failure, connection refused, no route, no
-      answer within ``timeout``) or CS231N_OFFLINE=1; no retries are made.
+      answer within ``timeout``) or CS231N_OFFLINE=1; no retries are made. A gateway (proxy)
+      answering 502/504 to every attempt counts as offline too.
     - DownloadError: HTTP error status, an HTML page, a truncated transfer that retries did not
       fix, a size or SHA-256 mismatch, or a failed ``verify``. The ``.part`` file is kept after
       network failures (the next call resumes it) and deleted when its content is wrong.
@@ -166,6 +175,7 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
     if offline_forced():
         raise OfflineError(f"Not downloading {name} because CS231N_OFFLINE=1; unset it to use the "
                            f"network.", url=url)
+    _check_host_resolves(url, name, min(timeout, _DNS_TIMEOUT_S))
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
     if progress is None:
@@ -184,6 +194,13 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
                 failures = 0
                 continue
             failures += 1
+            if failures > retries and e.status in (502, 504) and not size:  # a proxy that cannot reach it
+                host = urllib.parse.urlparse(url).hostname or url
+                raise OfflineError(f"Cannot reach {host} to download {name}: the gateway answered "
+                                   f"'{e}' {retries + 1} times; you seem to be offline.", url=url) from None
+            if failures > retries and e.status is not None:
+                raise DownloadError(f"{url} answered {e} {retries + 1} times; try again later.",
+                                    reason="http", url=url, status=e.status) from None
             if failures > retries:
                 raise DownloadError(f"The download of {name} from {url} kept failing ({e}) after "
                                     f"{retries + 1} attempts; check your connection and run the same "
@@ -217,7 +234,7 @@ def _fetch_once(url, part, *, name, timeout, progress):
             if e.code == 416 and offset:
                 return _range_not_satisfiable(e, part, offset)
             if e.code in _TRANSIENT_HTTP:
-                raise _Transient(f"HTTP {e.code} {e.reason}") from None
+                raise _Transient(f"HTTP {e.code} {e.reason}", status=e.code) from None
             raise DownloadError(f"{url} answered HTTP {e.code} {e.reason} instead of {name}; check the "
                                 f"URL (the file may have moved).", reason="http", url=url,
                                 status=e.code) from None
@@ -297,7 +314,7 @@ def _parse_content_range(value):
 
 def _looks_like_html(chunk):
     head = chunk[:512].lstrip().lower()
-    return head.startswith((b"<!doctype", b"<html", b"<head", b"<?xml"))
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 def _html_error(url, name, part, offset):
@@ -305,6 +322,33 @@ def _html_error(url, name, part, offset):
         _discard(part)
     raise DownloadError(f"{url} sent an HTML page instead of {name} (a login page, an error page or a "
                         f"moved file); check the URL in a browser.", reason="html", url=url)
+
+
+def _check_host_resolves(url, name, timeout):
+    """Raise OfflineError if the URL's host cannot be resolved within ``timeout`` seconds.
+
+    Skipped when a proxy will do the lookup for us."""
+    parts = urllib.parse.urlparse(url)
+    host = parts.hostname
+    if not host or (urllib.request.getproxies().get(parts.scheme) and not urllib.request.proxy_bypass(host)):
+        return
+    outcome = []
+
+    def resolve():
+        try:
+            socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+            outcome.append(None)
+        except OSError as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=resolve, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise OfflineError(f"Cannot reach {host}: looking up its address took over {timeout:g} s, so "
+                           f"{name} was not downloaded; you seem to be offline.", url=url)
+    if isinstance(outcome[0], socket.gaierror):
+        _raise_for_connection_error(url, name, outcome[0])
 
 
 def _raise_for_connection_error(url, name, reason):

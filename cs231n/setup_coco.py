@@ -331,7 +331,11 @@ def _use_sample(force, why=None):
         print(f"{_PREFIX} {why}, using the embedded sample instead")
     from cs231n.coco_sample import ensure_coco_sample
 
-    path = ensure_coco_sample(force=force)
+    try:
+        path = ensure_coco_sample(force=force)
+    except Exception as e:  # whatever went wrong, the student gets one sentence, not a traceback
+        return _failure(f"building the embedded sample failed ({e.__class__.__name__}: {e}); fix that and "
+                        f"run {_FIX} --sample again.")
     print(f"{_PREFIX} embedded sample ready ({_show(path)})")
     return 0
 
@@ -347,6 +351,8 @@ def _explain(e, url, dest):
     if isinstance(e, DownloadError):
         if e.reason == "html":
             return f"the download from {url} was an HTML page, not a zip: the course URL may have moved; {alternatives}."
+        if e.reason == "http" and e.status is not None and e.status >= 500:
+            return f"{url} answered HTTP {e.status} repeatedly: try again later, or {alternatives}."
         if e.reason == "http":
             return f"{url} answered HTTP {e.status}: the course URL may have moved; {alternatives}."
         if e.reason == "truncated":

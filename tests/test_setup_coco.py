@@ -77,9 +77,9 @@ def server():
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
-    """Data under tmp_path, no proxy for 127.0.0.1, CS231N_OFFLINE unset, fast retries."""
+    """Data under tmp_path, no proxy, CS231N_OFFLINE unset, fast retries."""
     monkeypatch.setenv("CS231N_DATASETS", str(tmp_path / "datasets"))
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "*")
     monkeypatch.delenv("CS231N_OFFLINE", raising=False)
     monkeypatch.delenv("CS231N_COCO_URL", raising=False)
     monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
@@ -213,6 +213,19 @@ def test_setup_coco_sample_flag_builds_sample_without_network(server, sample_cal
     assert main(["--sample", "--force", "--url", url]) == 0
     assert server.requests == [] and sample_calls == [{"force": True}], \
         f"setup_coco --sample --force: requests {server.requests}, sample calls {sample_calls}"
+
+
+def test_setup_coco_sample_build_failure_is_one_sentence(monkeypatch, capsys):
+    stub = types.ModuleType("cs231n.coco_sample")
+
+    def broken(force=False):
+        raise OSError(28, "No space left on device")
+
+    stub.ensure_coco_sample = broken
+    monkeypatch.setitem(sys.modules, "cs231n.coco_sample", stub)
+    assert main(["--sample"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err, f"setup_coco --sample: {err!r}"
 
 
 # --- failures: nothing is put in place ----------------------------------------------------------
