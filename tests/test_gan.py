@@ -1,0 +1,462 @@
+"""Unit tests for cs231n/gan_pytorch.py and tools/setup_gan_data.sh.
+
+Every function a student implements is compared against an independent reference (numpy in
+float64, torch.nn.functional, or a closed form) on tiny seeded inputs.
+"""
+
+import gzip
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import cs231n.gan_pytorch as gan
+from cs231n.gan_pytorch import (
+    NOISE_DIM,
+    bce_loss,
+    build_dc_classifier,
+    build_dc_generator,
+    count_params,
+    discriminator,
+    discriminator_loss,
+    frechet_distance,
+    generator,
+    generator_loss,
+    get_optimizer,
+    gradient_penalty,
+    ls_discriminator_loss,
+    ls_generator_loss,
+    rel_error,
+    run_a_gan,
+    sample_noise,
+    wgan_critic_loss,
+    wgan_generator_loss,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+SETUP = REPO / "tools" / "setup_gan_data.sh"
+
+# The classic notebook's fixed logits (gan-checks), fed to the losses as float32 (10, 1).
+LOGITS_REAL = [0.9348731096217853, -1.0169891625223137, -0.5730476939393363, -0.8816270356958762,
+               -1.4012938925983567, -1.4539569266944938, -1.542397547964014, -0.5727332515501994,
+               0.9858442941304029, 0.13312152437312422]
+LOGITS_FAKE = [-1.8086586792257076, 0.09030055369905954, -0.44289020393777767, -0.0787936751879477,
+               -0.3765504411101933, 0.3208474241671663, -0.28590836517263224, 1.013762805378476,
+               0.9924143914567469, 0.3939434608511722]
+TOL = 1e-7
+
+
+def _logits():
+    real = torch.tensor(LOGITS_REAL, dtype=torch.float32).view(10, 1)
+    fake = torch.tensor(LOGITS_FAKE, dtype=torch.float32).view(10, 1)
+    return real, fake
+
+
+def _np_bce(x, y):
+    """-y log σ(x) - (1-y) log(1-σ(x)), averaged, straight from the definition in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    s = 1 / (1 + np.exp(-x))
+    return float(np.mean(-y * np.log(s) - (1 - y) * np.log(1 - s)))
+
+
+# ------------------------------------------------------------------------------------------------
+# sample_noise
+# ------------------------------------------------------------------------------------------------
+
+
+def test_sample_noise_shape_and_range():
+    z = sample_noise(3, 4)
+    assert tuple(z.shape) == (3, 4), f"sample_noise(3, 4): shape {tuple(z.shape)}, expected (3, 4)"
+    assert z.dtype == torch.float32, f"sample_noise: dtype {z.dtype}, expected torch.float32"
+    big = sample_noise(20000, 2, seed=0)
+    assert big.min() >= -1 and big.max() <= 1, f"sample_noise: values outside [-1, 1]: {big.min()}, {big.max()}"
+    assert big.min() < -0.99 and big.max() > 0.99, "sample_noise: does not cover [-1, 1]"
+    hist = torch.histc(big, bins=4, min=-1, max=1) / big.numel()
+    assert torch.allclose(hist, torch.full((4,), 0.25), atol=0.02), f"sample_noise: not uniform, quarters {hist}"
+
+
+def test_sample_noise_seed_is_reproducible():
+    a, b = sample_noise(5, 7, seed=3), sample_noise(5, 7, seed=3)
+    assert torch.equal(a, b), "sample_noise(seed=3) gave different noise on two calls"
+
+
+# ------------------------------------------------------------------------------------------------
+# The four classic networks: parameter counts, shapes, layers
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, build, expected", [
+    ("discriminator()", lambda: discriminator(), 267009),
+    ("generator(4)", lambda: generator(4), 1858320),
+    ("build_dc_classifier(128)", lambda: build_dc_classifier(128), 1102721),
+    ("build_dc_generator(4)", lambda: build_dc_generator(4), 6580801),
+])
+def test_parameter_counts_match_classic(name, build, expected):
+    got = count_params(build())
+    assert got == expected, f"{name}: {got} parameters, expected {expected} (check the layer sizes)"
+
+
+def test_networks_output_shapes():
+    torch.manual_seed(0)
+    x = torch.rand(8, 1, 28, 28)
+    z = sample_noise(8, NOISE_DIM, seed=0)
+    assert tuple(discriminator()(x).shape) == (8, 1), "discriminator: output shape should be (N, 1)"
+    assert tuple(build_dc_classifier(8)(x.view(8, 784)).shape) == (8, 1), "build_dc_classifier: output not (N, 1)"
+    for name, G in [("generator", generator()), ("build_dc_generator", build_dc_generator())]:
+        out = G(z)
+        assert tuple(out.shape) == (8, 784), f"{name}: output shape {tuple(out.shape)}, expected (8, 784)"
+        assert out.abs().max() <= 1 and out.min() < 0 < out.max(), f"{name}: outputs must lie in [-1, 1] (tanh at the end)"
+
+
+def _linears(model):
+    return [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+
+
+def test_discriminator_matches_reference_forward():
+    D = discriminator(seed=1)
+    x = torch.randn(5, 1, 28, 28, generator=torch.Generator().manual_seed(2))
+    l1, l2, l3 = _linears(D)
+    h = F.leaky_relu(F.linear(x.view(5, -1), l1.weight, l1.bias), 0.01)
+    h = F.leaky_relu(F.linear(h, l2.weight, l2.bias), 0.01)
+    ref = F.linear(h, l3.weight, l3.bias)
+    err = rel_error(D(x).detach(), ref.detach())
+    assert err < 1e-6, f"discriminator: output differs from Linear/LeakyReLU(0.01) reference by {err:.1e}"
+
+
+def test_generator_matches_reference_forward():
+    G = generator(noise_dim=6, seed=1)
+    z = sample_noise(5, 6, seed=2)
+    l1, l2, l3 = _linears(G)
+    ref = torch.tanh(F.linear(F.relu(F.linear(F.relu(F.linear(z, l1.weight, l1.bias)), l2.weight, l2.bias)),
+                              l3.weight, l3.bias))
+    err = rel_error(G(z).detach(), ref.detach())
+    assert err < 1e-6, f"generator: output differs from Linear/ReLU/Tanh reference by {err:.1e}"
+
+
+def test_seeded_networks_are_reproducible():
+    a, b = discriminator(seed=5), discriminator(seed=5)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters())), \
+        "discriminator(seed=5): weights differ between two calls"
+    a, b = generator(seed=5), generator(seed=5)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters())), \
+        "generator(seed=5): weights differ between two calls"
+
+
+def test_dc_generator_layers_in_classic_order():
+    kinds = [type(m).__name__ for m in build_dc_generator(4) if type(m).__name__ != "Unflatten"]
+    expected = ["Linear", "ReLU", "BatchNorm1d", "Linear", "ReLU", "BatchNorm1d", "ConvTranspose2d", "ReLU",
+                "BatchNorm2d", "ConvTranspose2d", "Tanh", "Flatten"]
+    assert kinds == expected, f"build_dc_generator: layers {kinds}, expected {expected}"
+
+
+def test_dc_classifier_uses_leaky_relu_and_max_pool():
+    kinds = [type(m).__name__ for m in build_dc_classifier(4)]
+    assert kinds.count("LeakyReLU") == 3 and kinds.count("MaxPool2d") == 2, \
+        f"build_dc_classifier: layers {kinds}; expected 3 LeakyReLU(0.01) and 2 MaxPool2d"
+    assert all(m.negative_slope == 0.01 for m in build_dc_classifier(4) if isinstance(m, torch.nn.LeakyReLU)), \
+        "build_dc_classifier: LeakyReLU slope should be 0.01"
+
+
+# ------------------------------------------------------------------------------------------------
+# Losses
+# ------------------------------------------------------------------------------------------------
+
+
+def test_bce_loss_matches_torch_including_large_logits():
+    g = torch.Generator().manual_seed(0)
+    x = torch.cat([torch.randn(20, generator=g) * 3, torch.tensor([-200.0, -60.0, 60.0, 200.0])]).double()
+    y = (torch.rand(24, generator=g) > 0.5).double()
+    got = bce_loss(x, y)
+    ref = F.binary_cross_entropy_with_logits(x, y)
+    assert torch.isfinite(got), "bce_loss: not finite for logits of magnitude 200 (use the stable form)"
+    err = rel_error(got.item(), ref.item())
+    assert err < 1e-12, f"bce_loss: {got.item()} vs torch {ref.item()} (rel error {err:.1e})"
+
+
+def test_bce_loss_matches_definition_on_moderate_logits():
+    x = np.linspace(-4, 4, 9)
+    y = np.array([1, 0, 1, 1, 0, 0, 1, 0, 1], dtype=np.float64)
+    got = bce_loss(torch.tensor(x), torch.tensor(y)).item()
+    err = rel_error(got, _np_bce(x, y))
+    assert err < 1e-12, f"bce_loss: {got} vs the definition {_np_bce(x, y)} (rel error {err:.1e})"
+
+
+def test_discriminator_loss_on_classic_logits():
+    real, fake = _logits()
+    got = discriminator_loss(real, fake).item()
+    independent = _np_bce(real.double().numpy(), 1.0) + _np_bce(fake.double().numpy(), 0.0)
+    for ref, what in [(1.8423983904443109, "classic value"), (independent, "numpy from the definition")]:
+        err = rel_error(got, ref)
+        assert err < TOL, f"discriminator_loss: {got} vs {what} {ref} (rel error {err:.1e}, tol {TOL})"
+
+
+def test_generator_loss_on_classic_logits():
+    _, fake = _logits()
+    got = generator_loss(fake).item()
+    for ref, what in [(0.771286196423346, "classic value"), (_np_bce(fake.double().numpy(), 1.0), "numpy")]:
+        err = rel_error(got, ref)
+        assert err < TOL, f"generator_loss: {got} vs {what} {ref} (rel error {err:.1e}, tol {TOL})"
+
+
+def test_ls_discriminator_loss_on_classic_logits():
+    real, fake = _logits()
+    got = ls_discriminator_loss(real, fake).item()
+    r, f = real.double().numpy(), fake.double().numpy()
+    independent = 0.5 * np.mean((r - 1) ** 2) + 0.5 * np.mean(f**2)
+    for ref, what in [(1.8770293614440594, "classic value"), (independent, "numpy")]:
+        err = rel_error(got, ref)
+        assert err < TOL, f"ls_discriminator_loss: {got} vs {what} {ref} (rel error {err:.1e}, tol {TOL})"
+
+
+def test_ls_generator_loss_on_classic_logits():
+    _, fake = _logits()
+    got = ls_generator_loss(fake).item()
+    independent = 0.5 * np.mean((fake.double().numpy() - 1) ** 2)
+    for ref, what in [(0.816954786997558, "classic value"), (independent, "numpy")]:
+        err = rel_error(got, ref)
+        assert err < TOL, f"ls_generator_loss: {got} vs {what} {ref} (rel error {err:.1e}, tol {TOL})"
+
+
+def test_losses_are_differentiable_scalars():
+    real, fake = _logits()
+    fake = fake.clone().requires_grad_(True)
+    for name, loss in [("discriminator_loss", discriminator_loss(real, fake)), ("generator_loss", generator_loss(fake)),
+                       ("ls_discriminator_loss", ls_discriminator_loss(real, fake)),
+                       ("ls_generator_loss", ls_generator_loss(fake)),
+                       ("wgan_critic_loss", wgan_critic_loss(real, fake)), ("wgan_generator_loss", wgan_generator_loss(fake))]:
+        assert loss.dim() == 0, f"{name}: should return a scalar tensor, got shape {tuple(loss.shape)}"
+        assert loss.requires_grad, f"{name}: result is detached from its inputs (no .item()/numpy inside)"
+
+
+def test_generator_loss_gradient_is_sigmoid_minus_one():
+    # d/dx mean(-log σ(x)) = (σ(x) - 1) / N: the non-saturating loss keeps a gradient when D wins.
+    _, fake = _logits()
+    x = fake.double().clone().requires_grad_(True)
+    generator_loss(x).backward()
+    ref = (torch.sigmoid(x.detach()) - 1) / x.numel()
+    err = rel_error(x.grad, ref)
+    assert err < 1e-10, f"generator_loss: gradient differs from (σ(x) - 1)/N by {err:.1e}"
+
+
+def test_wgan_losses_on_classic_logits():
+    real, fake = _logits()
+    r, f = np.array(LOGITS_REAL, dtype=np.float32), np.array(LOGITS_FAKE, dtype=np.float32)
+    critic = wgan_critic_loss(real, fake).item()
+    err = rel_error(critic, float(f.astype(np.float64).mean() - r.astype(np.float64).mean()))
+    assert err < 1e-6, f"wgan_critic_loss: should be mean(fake) - mean(real); rel error {err:.1e}"
+    gen = wgan_generator_loss(fake).item()
+    err = rel_error(gen, -float(f.astype(np.float64).mean()))
+    assert err < 1e-6, f"wgan_generator_loss: should be -mean(fake); rel error {err:.1e}"
+
+
+def test_gradient_penalty_of_linear_critic_is_closed_form():
+    # For C(x) = w·x + b the gradient is w everywhere, so GP = (||w|| - 1)^2 whatever the mix, and
+    # dGP/dw = 2 (||w|| - 1) w / ||w||.
+    torch.manual_seed(0)
+    C = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 1)).double()
+    w = C[1].weight
+    real, fake = torch.randn(6, 1, 3, 4).double(), torch.randn(6, 1, 3, 4).double()
+    gp = gradient_penalty(C, real, fake)
+    norm = w.detach().norm()
+    err = rel_error(gp.item(), ((norm - 1) ** 2).item())
+    assert err < 1e-10, f"gradient_penalty: {gp.item()} vs (||w|| - 1)^2 = {((norm - 1) ** 2).item()}"
+    gp.backward()
+    assert w.grad is not None, "gradient_penalty: no gradient reached the critic (create_graph=True?)"
+    err = rel_error(w.grad, 2 * (norm - 1) * w.detach() / norm)
+    assert err < 1e-8, f"gradient_penalty: d/dw differs from 2(||w|| - 1) w/||w|| by {err:.1e}"
+
+
+def test_gradient_penalty_mixes_real_and_fake_per_example():
+    # C(x) = sum(x^2)/2 has gradient x, so GP depends on where x_hat lies: one eps per example means
+    # every x_hat lies on the segment between its real and fake image.
+    class Half(torch.nn.Module):
+        def forward(self, x):
+            return 0.5 * (x.reshape(len(x), -1) ** 2).sum(1, keepdim=True)
+
+    real = torch.ones(200, 1, 2, 2, dtype=torch.float64)
+    fake = -torch.ones(200, 1, 2, 2, dtype=torch.float64)
+    torch.manual_seed(0)
+    gp = gradient_penalty(Half(), real, fake).item()
+    # x_hat = (2 eps - 1) * ones, ||x_hat|| = 2 |2 eps - 1|; E[(2|u| - 1)^2] for u ~ U(-1, 1) = 1/3.
+    assert abs(gp - 1 / 3) < 0.06, f"gradient_penalty: {gp:.3f}, expected about 1/3 (eps ~ U[0, 1] per example)"
+
+
+# ------------------------------------------------------------------------------------------------
+# Optimizer and training loop
+# ------------------------------------------------------------------------------------------------
+
+
+def test_get_optimizer_is_adam_with_classic_settings():
+    model = torch.nn.Linear(3, 2)
+    opt = get_optimizer(model)
+    assert isinstance(opt, torch.optim.Adam), f"get_optimizer: {type(opt).__name__}, expected Adam"
+    group = opt.param_groups[0]
+    assert group["lr"] == 1e-3 and tuple(group["betas"]) == (0.5, 0.999), \
+        f"get_optimizer: lr {group['lr']}, betas {group['betas']}; expected 1e-3 and (0.5, 0.999)"
+    assert {id(p) for p in group["params"]} == {id(p) for p in model.parameters()}, \
+        "get_optimizer: should optimize all of the model's parameters"
+
+
+def _tiny_loader(n_batches, batch_size=4):
+    g = torch.Generator().manual_seed(0)
+    return [(torch.rand(batch_size, 1, 28, 28, generator=g), torch.zeros(batch_size)) for _ in range(n_batches)]
+
+
+def test_one_training_step_changes_both_networks():
+    D, G = discriminator(seed=0), generator(noise_dim=8, seed=0)
+    before_D = [p.detach().clone() for p in D.parameters()]
+    before_G = [p.detach().clone() for p in G.parameters()]
+    images = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss,
+                       _tiny_loader(1), show_every=1, batch_size=4, noise_size=8, num_epochs=1, seed=0)
+    assert all(not torch.equal(a, b) for a, b in zip(before_D, D.parameters())), "run_a_gan: D did not change"
+    assert all(not torch.equal(a, b) for a, b in zip(before_G, G.parameters())), "run_a_gan: G did not change"
+    assert len(images) == 1 and images[0].shape == (4, 784), "run_a_gan: should return the kept samples (16, 784)"
+
+
+def test_run_a_gan_takes_critic_steps_per_generator_step():
+    D, G = discriminator(seed=0), generator(noise_dim=8, seed=0)
+    D_solver, G_solver = get_optimizer(D), get_optimizer(G)
+    shown = []
+    images = run_a_gan(D, G, D_solver, G_solver, wgan_critic_loss, wgan_generator_loss, _tiny_loader(10),
+                       show_every=2, batch_size=4, noise_size=8, num_epochs=1, num_iters=3, critic_steps=3,
+                       gp_weight=10.0, on_show=lambda it, imgs: shown.append(it), seed=0)
+    d_steps = D_solver.state[next(iter(D.parameters()))]["step"].item()
+    g_steps = G_solver.state[next(iter(G.parameters()))]["step"].item()
+    assert (d_steps, g_steps) == (9, 3), f"run_a_gan: {d_steps} critic and {g_steps} generator steps, expected 9, 3"
+    assert shown == [2, 3] and len(images) == 2, f"run_a_gan: showed samples at {shown}, expected [2, 3]"
+
+
+def test_dcgan_trains_one_step():
+    D, G = build_dc_classifier(4), build_dc_generator(8)
+    before = [p.detach().clone() for p in G.parameters()]
+    run_a_gan(D, G, get_optimizer(D), get_optimizer(G), ls_discriminator_loss, ls_generator_loss, _tiny_loader(1),
+              show_every=1, batch_size=4, noise_size=8, num_epochs=1, seed=0)
+    assert any(not torch.equal(a, b) for a, b in zip(before, G.parameters())), "run_a_gan (DCGAN): G did not change"
+
+
+# ------------------------------------------------------------------------------------------------
+# Comparing generators
+# ------------------------------------------------------------------------------------------------
+
+
+def test_frechet_distance_matches_scipy_sqrtm():
+    from scipy.linalg import sqrtm
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(400, 5))
+    b = rng.normal(size=(300, 5)) @ rng.normal(size=(5, 5)) + 0.5
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    ref = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s1 + s2 - 2 * np.real(sqrtm(s1 @ s2)))
+    got = frechet_distance(a, b)
+    assert rel_error(got, ref) < 1e-8, f"frechet_distance: {got} vs scipy sqrtm formula {ref}"
+    assert abs(frechet_distance(a, a)) < 1e-8, "frechet_distance: should be 0 for identical feature sets"
+
+
+# ------------------------------------------------------------------------------------------------
+# Data: loader and set-up script
+# ------------------------------------------------------------------------------------------------
+
+
+def _write_idx(path, array):
+    """Write a uint8 array as a gzip'd IDX file (the MNIST format)."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def _fake_fashion_mnist(folder, n=6):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for split in ("train", "t10k"):
+        _write_idx(folder / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 256, size=(n, 28, 28)))
+        _write_idx(folder / f"{split}-labels-idx1-ubyte.gz", np.arange(n) % 10)
+    return folder
+
+
+def test_loader_reads_fashion_mnist_package_when_offline(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+    system = _fake_fashion_mnist(tmp_path / "system")
+    ds = gan.load_gan_data(train=True, root=tmp_path / "data", system_dir=system)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "Fashion-MNIST" in lines[0], f"load_gan_data: expected one line naming it, got {lines}"
+    assert ds.gan_name == "Fashion-MNIST" and len(ds) == 6, "load_gan_data: wrong dataset or size"
+    x, y = ds[1]
+    assert tuple(x.shape) == (1, 28, 28) and 0 <= x.min() and x.max() <= 1 and y == 1, \
+        "load_gan_data: images should be (1, 28, 28) in [0, 1] with their labels"
+    assert type(ds).__name__ == "FashionMNIST", "load_gan_data: should read through torchvision's FashionMNIST"
+
+
+def test_loader_names_the_fix_when_no_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+    with pytest.raises(RuntimeError, match="setup_gan_data.sh"):
+        gan.load_gan_data(root=tmp_path / "data", system_dir=tmp_path / "absent", verbose=False)
+
+
+def test_loader_refuses_truncated_package_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+    system = _fake_fashion_mnist(tmp_path / "system")
+    data = gzip.decompress((system / "train-images-idx3-ubyte.gz").read_bytes())
+    (system / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(data[:-100]))
+    with pytest.raises(RuntimeError, match="truncated"):
+        gan.load_gan_data(root=tmp_path / "data", system_dir=system, verbose=False)
+    raw = tmp_path / "data" / "FashionMNIST" / "raw"
+    assert not (raw / "train-images-idx3-ubyte").exists(), "a truncated file was moved into place"
+    assert not list(raw.glob("*.part")), "a temporary file was left behind"
+
+
+def _run_setup(env_extra, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CS231N_")}
+    env.update(CS231N_DATASETS=str(tmp_path / "data"), **env_extra)
+    return subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_setup_script_does_nothing_when_data_present(tmp_path):
+    system = _fake_fashion_mnist(tmp_path / "system")
+    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1"}, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.strip().splitlines()) == 1 and "nothing to do" in r.stdout, r.stdout
+
+
+def _fake_apt(tmp_path, body):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    apt = bin_dir / "apt-get"
+    apt.write_text("#!/bin/sh\n" + body)
+    apt.chmod(0o755)
+    return f"{bin_dir}:{os.environ['PATH']}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the script installs packages only as root")
+def test_setup_script_installs_package_when_offline(tmp_path):
+    system = tmp_path / "system"
+    # A stand-in apt-get that "installs" the package by writing the four files.
+    src = _fake_fashion_mnist(tmp_path / "src")
+    path = _fake_apt(tmp_path, f'[ "$1" = install ] && mkdir -p {system} && cp {src}/* {system}/\nexit 0\n')
+    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1", "PATH": path}, tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "apt-get update" in r.stdout and "installed" in r.stdout, r.stdout
+    assert len(list(system.glob("*.gz"))) == 4
+
+
+def test_setup_script_failure_names_the_fix(tmp_path):
+    path = _fake_apt(tmp_path, "exit 100\n")
+    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(tmp_path / "absent"), "CS231N_OFFLINE": "1", "PATH": path},
+                   tmp_path)
+    assert r.returncode != 0, "setup_gan_data.sh: should fail when nothing could be installed"
+    assert "fix:" in r.stderr and "dataset-fashion-mnist" in r.stderr, r.stderr
+
+
+def test_setup_script_help():
+    r = subprocess.run(["bash", str(SETUP), "--help"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0 and "Usage" in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_setup_script_rejects_unknown_argument():
+    r = subprocess.run(["bash", str(SETUP), "--bogus"], capture_output=True, text=True, timeout=10)
+    assert r.returncode == 2 and "unknown argument" in r.stderr
