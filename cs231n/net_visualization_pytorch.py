@@ -284,7 +284,7 @@ def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224
     - generate_plots: Whether to draw the snapshots in one row at the end
 
     Returns:
-    - A PIL image (size x size) of the final result.
+    - A PIL image (size x size) of the final result, the image the model scored (rounded to 8 bits).
     """
     device = next(model.parameters()).device
     # Randomly initialize the image as a PyTorch Tensor, and make it require gradient.
@@ -306,10 +306,11 @@ def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224
             if t % blur_every == 0:
                 blur_image(img, sigma=0.5)
         if t == 0 or (t + 1) % show_every == 0 or t == num_iterations - 1:
-            snapshots.append((t + 1, deprocess(img.detach().cpu())))
+            snapshots.append((t + 1, deprocess(img.detach().cpu(), should_rescale=False)))
     if generate_plots:
         _plot_snapshots(snapshots, class_name or f"class {target_y}")
-    return deprocess(img.detach().cpu())
+    # Clamped to real pixel values already, so no contrast stretching: the picture is what the model scored.
+    return deprocess(img.detach().cpu(), should_rescale=False)
 
 
 def preprocess(img, size=224):
