@@ -324,3 +324,23 @@ def test_loader_never_pairs_squeezenet_with_scenes(fake_models, monkeypatch, tmp
     assert source == "scenes" and len(names) == 30 and X.shape[1:] == (64, 64, 3), \
         "load_model_and_images: without ImageNet images it must use the scene classifier too"
     assert "offline" in line and "NOT ImageNet" in line, f"load_model_and_images: printed {line!r}"
+
+
+def test_load_squeezenet_uses_torchvision_weights_api(monkeypatch):
+    import torchvision.models._api as tv_api
+    from torchvision.models import squeezenet1_1
+
+    asked = []
+    torch.manual_seed(0)
+    state = squeezenet1_1(weights=None).state_dict()
+
+    def fake_load_state_dict_from_url(url, *args, **kwargs):
+        asked.append(url)
+        return state
+
+    monkeypatch.setattr(tv_api, "load_state_dict_from_url", fake_load_state_dict_from_url)
+    model, names = nv._load_squeezenet()
+    assert asked == ["https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth"], \
+        f"_load_squeezenet: asked torchvision for {asked}, not SqueezeNet 1.1's ImageNet weights"
+    assert len(names) == 1000 and names[0] == "tench", "_load_squeezenet: not the 1000 ImageNet class names"
+    assert torch.equal(model.features[0].weight, state["features.0.weight"]), "_load_squeezenet: weights not loaded"
