@@ -54,13 +54,18 @@ MESSAGE_TEMPLATE = "{function} in {path}: fill in the code between the START/END
 EDITION_NAME = "cs231n_assignment3_student"  # the zip's name and its top-level folder
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Leak check: a line is trivial (not checked) when, with its comment and all whitespace removed,
-# it is shorter than this, or it is only brackets and punctuation, or a bare keyword statement.
+# Leak check (see is_trivial): solution lines shorter than MIN_CODE_CHARS characters of code, and
+# answer lines shorter than MIN_ANSWER_CHARS characters, are not checked.
 MIN_CODE_CHARS = 8
 MIN_ANSWER_CHARS = 20
+# Solution lines the instructors have judged harmless where they appear elsewhere (exactly as in
+# the solution, leading/trailing whitespace aside). Prefer renaming over adding lines here.
+LEAK_CHECK_ALLOWED = []
 _TRIVIAL_STATEMENTS = {"pass", "return", "returnNone", "break", "continue", "else:", "try:", "finally:",
                        "...", "raise", "yield"}
 _PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.\\]*$")
+_RETURN_NAMES = re.compile(r"^return\s*\(?[\w\s,]*\)?$")  # return out, cache
+_LOOP_HEADER = re.compile(r"^for [\w\s,()]+ in [\w\s,()]+:$")  # for t in reversed(range(T)):
 
 
 class BuildError(Exception):
@@ -175,14 +180,11 @@ def function_at(tree, lineno):
     return None
 
 
-def blank_python(text, path, only=None):
-    """Return (student text, regions) for one .py file.
-
-    only: a set of function names; when given, only their regions are blanked (the autograder
-    check uses this to model a student who has finished everything else)."""
+def named_regions(text, path):
+    """find_regions, each with the name of its enclosing function filled in."""
     regions = find_regions(text, path)
     if not regions:
-        return text, []
+        return []
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as e:
@@ -192,10 +194,17 @@ def blank_python(text, path, only=None):
         if r.function is None:
             raise BuildError(f"{path}:{r.start}: solution region outside any function: its raise would "
                              "break importing the module; move the code into a function")
-    blanked = [r for r in regions if only is None or r.function in only]
+    return regions
+
+
+def blank_python(text, path):
+    """Return (student text, regions) for one .py file."""
+    regions = named_regions(text, path)
+    if not regions:
+        return text, []
     lines = text.splitlines(keepends=True)
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    for r in reversed(blanked):  # from the bottom up, so earlier line numbers stay valid
+    for r in reversed(regions):  # from the bottom up, so earlier line numbers stay valid
         raise_line = f'{r.indent}raise NotImplementedError("{r.message}"){newline}'
         lines[r.start : r.end - 1] = [raise_line]
     student = "".join(lines)
@@ -204,7 +213,7 @@ def blank_python(text, path, only=None):
     except SyntaxError as e:
         raise BuildError(f"{path}:{e.lineno}: the student version does not parse ({e.msg}); each region "
                          "must be a block of whole statements at the START marker's indentation") from None
-    return student, blanked
+    return student, regions
 
 
 # ----------------------------------------------------------------------------------------------
@@ -283,10 +292,14 @@ def leak_key(line):
 def is_trivial(line):
     """A solution line too common or too short to count as a leak when it shows up elsewhere:
     blank or comment-only, only brackets and punctuation (`)`, `]),`), a bare keyword statement
-    (`pass`, `return`, `else:`, ...), or under MIN_CODE_CHARS characters of code (`dx = dout`)."""
-    key = leak_key(line)
+    (`pass`, `return`, `else:`, ...), a return of plain names (`return dx, dw, db`: the docstring
+    says as much), a loop header over plain names (`for t in reversed(range(T)):`), under
+    MIN_CODE_CHARS characters of code (`dx = dout`), or listed in LEAK_CHECK_ALLOWED."""
+    key, code = leak_key(line), _code_part(line).strip()
     return (len(key) < MIN_CODE_CHARS or key in _TRIVIAL_STATEMENTS
-            or _PUNCTUATION_ONLY.match(key) is not None)
+            or _PUNCTUATION_ONLY.match(key) is not None
+            or _RETURN_NAMES.match(code) is not None or _LOOP_HEADER.match(code) is not None
+            or line.strip() in LEAK_CHECK_ALLOWED)
 
 
 def _answer_key(line):
