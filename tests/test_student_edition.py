@@ -351,3 +351,16 @@ def test_collect_submission_refuses_a_notebook_that_was_not_run(tmp_path):
     with pytest.raises(cs.SubmissionError, match=r"assignment3/Style_Transfer\.ipynb has not been run"):
         cs.collect(root, tmp_path / "sub.zip")
     assert not (tmp_path / "sub.zip").exists()
+
+
+def test_edition_makefile_must_not_call_instructor_only_tools(tmp_path):
+    ce = _load("check_student_edition")
+    (tmp_path / "cs231n").mkdir()
+    (tmp_path / "cs231n" / "__init__.py").write_text("")
+    (tmp_path / "Makefile").write_text("test:\n\tpython -m pytest tests\n\tpython tools/check_student_edition.py\n"
+                                       "lab:\n\tjupyter lab\n")
+    problems = ce.check_as_student_meets_it(tmp_path, tmp_path)
+    assert problems == ["`make test` in the edition calls tools/check_student_edition.py, which students do not have"]
+    (tmp_path / "Makefile").write_text("test:\n\tpython -m pytest tests\n"
+                                       "\tif [ -f tools/build_student.py ]; then echo instructor; fi\nlab:\n\tjupyter lab\n")
+    assert ce.check_as_student_meets_it(tmp_path, tmp_path) == [], "a guarded instructor step is fine"

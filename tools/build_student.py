@@ -43,6 +43,7 @@ INSTRUCTOR_ONLY = [
     "tools/check_student_edition.py",
     "tests/test_student_edition.py",
     ".ci/",
+    "bench/",  # times the solutions; its per-step baselines are solutions themselves
 ]
 
 START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
