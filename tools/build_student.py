@@ -42,6 +42,7 @@ INSTRUCTOR_ONLY = [
     "tools/build_student.py",
     "tools/check_student_edition.py",
     "tests/test_student_edition.py",
+    "tests/test_hygiene.py",  # outputs-free notebooks and lint are rules for this repository, not for students
     ".ci/",
     "bench/",  # times the solutions; its per-step baselines are solutions themselves
 ]
