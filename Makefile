@@ -1,0 +1,40 @@
+# Entry points. Each target is a line or two calling a script that also runs on its own.
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.cs231n-installed
+
+.PHONY: help setup data lab test bench student submit check-student
+
+help:
+	@echo "make lab      set up (venv, packages, data) and open JupyterLab in assignment3/"
+	@echo "make test     set up, then run the unit tests, every notebook and the hygiene checks"
+	@echo "make bench    benchmarks (ratios against a reference measured in the same run)"
+	@echo "make student  instructors: write the student edition to build/student/"
+	@echo "make submit   students: zip the files you changed for submission"
+
+$(STAMP): requirements.txt pyproject.toml
+	bash tools/setup_venv.sh $(VENV)
+
+setup: $(STAMP) data
+
+data: $(STAMP)
+	bash setup_coco.sh
+	bash tools/setup_gan_data.sh
+
+lab: setup
+	cd assignment3 && ../$(VENV)/bin/jupyter lab
+
+test: setup
+	bash tools/run_tests.sh
+
+bench: $(STAMP)
+	bash tools/run_bench.sh
+
+student: $(STAMP)
+	$(PY) tools/build_student.py --zip
+
+check-student: $(STAMP)
+	$(PY) tools/check_student_edition.py
+
+submit: $(STAMP)
+	$(PY) tools/collect_submission.py

@@ -1,0 +1,176 @@
+"""The embedded COCO-format sample: generated scenes, their captions, and CNN features reduced by PCA.
+
+It mirrors the real pipeline of the classic `coco_captioning.zip` step by step:
+
+    real COCO                                   embedded sample
+    photos (Flickr URLs)                        64x64 scenes rendered by cs231n.scenes (PNG files)
+    5 human captions per photo                  5 generated captions per scene, in varied phrasing
+    VGG16 trained on ImageNet labels            SceneNet trained on the scenes' labels (cs231n.scene_net)
+    fc7 activations (4096) -> PCA to 512        fc activations (1024) -> PCA to 512
+
+and writes the same keys, dtypes and shapes (up to the number of images), under file names that say
+what they hold. Everything is deterministic given the seed. `python -m cs231n.coco_sample` builds it.
+"""
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from . import scene_net, scenes
+from .data_utils import datasets_dir
+
+SAMPLE_DIRNAME = "coco_sample"
+MAX_CAPTION_LEN = 17  # <START> + at most 15 words + <END>, as in the real data
+SPECIAL_TOKENS = ["<NULL>", "<START>", "<END>", "<UNK>"]
+PCA_DIM = 512
+COMPLETE_STAMP = ".complete"
+FILES = {
+    "captions": "scenes_captions.h5",
+    "vocab": "scenes_vocab.json",
+    "train_features_pca": "train_scenenet_fc_pca512.h5",
+    "val_features_pca": "val_scenenet_fc_pca512.h5",
+    "train_features": "train_scenenet_fc1024.h5",
+    "val_features": "val_scenenet_fc1024.h5",
+    "train_urls": "train_image_paths.txt",
+    "val_urls": "val_image_paths.txt",
+    "train_scenes": "train_scenes.json",
+    "val_scenes": "val_scenes.json",
+}
+
+
+def sample_dir():
+    return datasets_dir() / SAMPLE_DIRNAME
+
+
+def ensure_coco_sample(force=False, verbose=True):
+    """Return the sample's folder, building it first if it is missing (or if force is true)."""
+    out = sample_dir()
+    if (out / COMPLETE_STAMP).is_file() and not force:
+        return out
+    if verbose:
+        print(f"COCO captioning: building the embedded sample in {out} (about a minute, once)")
+    build_coco_sample(out, progress=verbose)
+    return out
+
+
+def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_per_image=5, epochs=4,
+                      progress=True):
+    """Generate the sample into out_dir. It is written to a temporary folder and moved into place
+    only once complete, so an interrupted build never leaves a half-written sample behind."""
+    from tqdm.auto import tqdm
+
+    t0 = time.time()
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(out_dir.name + ".building")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    rng = np.random.default_rng(seed)
+
+    vocab = SPECIAL_TOKENS + scenes.caption_words()
+    word_to_idx = {w: i for i, w in enumerate(vocab)}
+    splits = {}
+    for split, n in (("train", num_train), ("val", num_val)):
+        (tmp / "images" / split).mkdir(parents=True)
+        items = [scenes.random_scene(rng) for _ in range(n)]
+        images = np.empty((n, scenes.IMAGE_SIZE, scenes.IMAGE_SIZE, 3), np.uint8)
+        paths = []
+        for i, scene in enumerate(tqdm(items, desc=f"Rendering {split} scenes", disable=None if progress else True,
+                                       leave=False)):
+            img = scenes.render_scene(scene)
+            images[i] = np.asarray(img)
+            rel = f"images/{split}/{split}_{i:05d}.png"
+            img.save(tmp / rel)
+            paths.append(rel)
+        captions, image_idxs = [], []
+        for i, scene in enumerate(items):
+            for text in scenes.scene_captions(scene, rng, captions_per_image):
+                captions.append(encode_caption(text, word_to_idx))
+                image_idxs.append(i)
+        splits[split] = dict(scenes=items, images=images, paths=paths,
+                             captions=np.array(captions, dtype=np.int32),
+                             image_idxs=np.array(image_idxs, dtype=np.int32))
+
+    labels = {s: _labels(splits[s]["scenes"]) for s in splits}
+    model, val_acc = scene_net.train_scene_net(splits["train"]["images"], labels["train"],
+                                               splits["val"]["images"], labels["val"],
+                                               epochs=epochs, seed=seed, progress=progress)
+    scene_net.save_scene_net(model, tmp / scene_net.CHECKPOINT_NAME, val_acc)
+
+    feats = {s: scene_net.embed_images(model, splits[s]["images"]) for s in splits}
+    mean, components = fit_pca(feats["train"], PCA_DIM)
+    with h5py.File(tmp / FILES["captions"], "w") as f:
+        for s in splits:
+            f.create_dataset(f"{s}_captions", data=splits[s]["captions"])
+            f.create_dataset(f"{s}_image_idxs", data=splits[s]["image_idxs"])
+    for s in splits:
+        with h5py.File(tmp / FILES[f"{s}_features"], "w") as f:
+            f.create_dataset("features", data=feats[s])
+        with h5py.File(tmp / FILES[f"{s}_features_pca"], "w") as f:
+            f.create_dataset("features", data=((feats[s] - mean) @ components.T).astype(np.float32))
+        (tmp / FILES[f"{s}_urls"]).write_text("\n".join(splits[s]["paths"]) + "\n")
+        (tmp / FILES[f"{s}_scenes"]).write_text(json.dumps(splits[s]["scenes"]))
+    (tmp / FILES["vocab"]).write_text(json.dumps({"idx_to_word": vocab, "word_to_idx": word_to_idx}))
+    manifest = {"what": "embedded COCO-format sample of generated scenes (not COCO photos)",
+                "seed": seed, "num_train": num_train, "num_val": num_val,
+                "captions_per_image": captions_per_image, "feature_extractor": "SceneNet fc (1024)",
+                "pca_dim": PCA_DIM, "scene_classifier_val_accuracy": val_acc,
+                "build_seconds": round(time.time() - t0, 1)}
+    (tmp / "MANIFEST.json").write_text(json.dumps(manifest, indent=1))
+    (tmp / COMPLETE_STAMP).write_text("ok\n")
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    tmp.rename(out_dir)
+    if progress:
+        print(f"COCO captioning: embedded sample built in {time.time() - t0:.0f} s "
+              f"({num_train} train / {num_val} val scenes, scene classifier val accuracy {100 * val_acc:.1f}%)")
+    return out_dir
+
+
+def encode_caption(text, word_to_idx):
+    """'a red circle' -> int32 (17,) [<START>, a, red, circle, <END>, <NULL>, ...]; unknown words -> <UNK>."""
+    words = text.split()
+    if len(words) > MAX_CAPTION_LEN - 2:
+        raise ValueError(f"caption has {len(words)} words, at most {MAX_CAPTION_LEN - 2} fit: {text!r}")
+    unk = word_to_idx["<UNK>"]
+    ids = [word_to_idx["<START>"]] + [word_to_idx.get(w, unk) for w in words] + [word_to_idx["<END>"]]
+    return np.array(ids + [word_to_idx["<NULL>"]] * (MAX_CAPTION_LEN - len(ids)), dtype=np.int32)
+
+
+def fit_pca(x, dim):
+    """Mean (D,) and the top `dim` principal directions (dim, D) of the rows of x, via the SVD."""
+    mean = x.mean(axis=0)
+    _, _, vt = np.linalg.svd((x - mean).astype(np.float64), full_matrices=False)
+    if vt.shape[0] < dim:
+        raise ValueError(f"PCA to {dim} dimensions needs at least {dim} samples and features, got {x.shape}")
+    return mean, vt[:dim].astype(np.float32)
+
+
+def _labels(items):
+    return {
+        "class": [scenes.scene_class(s) for s in items],
+        "size": [list(scenes.SIZES).index(s["size"]) for s in items],
+        "position": [list(scenes.POSITIONS).index(s["position"]) for s in items],
+        "background": [list(scenes.BACKGROUNDS).index(s["background"]) for s in items],
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Build the embedded COCO-format sample of generated scenes.")
+    parser.add_argument("--force", action="store_true", help="rebuild even if the sample is complete")
+    args = parser.parse_args(argv)
+    out = sample_dir()
+    if (out / COMPLETE_STAMP).is_file() and not args.force:
+        print(f"COCO captioning: embedded sample already built ({out})")
+        return
+    ensure_coco_sample(force=True)
+
+
+if __name__ == "__main__":
+    main()

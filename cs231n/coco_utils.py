@@ -1,0 +1,132 @@
+"""Loading the COCO captioning data: the real classic files when present, else the embedded sample."""
+
+import json
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from . import coco_sample
+from .data_utils import datasets_dir
+from .setup_coco import real_data_ready
+
+REAL_DIRNAME = "coco_captioning"
+_REAL_FILES = {
+    "captions": "coco2014_captions.h5",
+    "vocab": "coco2014_vocab.json",
+    "train_features_pca": "train2014_vgg16_fc7_pca.h5",
+    "val_features_pca": "val2014_vgg16_fc7_pca.h5",
+    "train_features": "train2014_vgg16_fc7.h5",
+    "val_features": "val2014_vgg16_fc7.h5",
+    "train_urls": "train2014_urls.txt",
+    "val_urls": "val2014_urls.txt",
+}
+
+
+def load_coco_data(base_dir=None, max_train=None, pca_features=True):
+    """Load the captioning data as a dict of arrays, printing one line that names its source.
+
+    Inputs:
+    - base_dir: a folder holding either the real classic files or the embedded sample. By default,
+      datasets/coco_captioning (the real data) if it is there, else datasets/coco_sample. Set
+      CS231N_COCO=sample (or =real) to choose explicitly.
+    - max_train: if given, keep this many training captions, drawn at random with replacement (as in
+      the classic assignment).
+    - pca_features: the 512-dimensional PCA features (True) or the full CNN features (False).
+
+    Returns a dict with train_captions (N, 17) int32, train_image_idxs (N,) int32, val_captions,
+    val_image_idxs, train_features (M, D) float32, val_features, idx_to_word (list), word_to_idx
+    (dict), train_urls and val_urls (arrays of str: URLs, or local image paths for the sample), and
+    source: 'coco' or 'sample'.
+    """
+    base, source = _resolve_base_dir(base_dir)
+    files = _REAL_FILES if source == "coco" else coco_sample.FILES
+    data = {}
+    with h5py.File(base / files["captions"], "r") as f:
+        for k in ("train_captions", "train_image_idxs", "val_captions", "val_image_idxs"):
+            data[k] = np.asarray(f[k])
+    suffix = "_pca" if pca_features else ""
+    for split in ("train", "val"):
+        with h5py.File(base / files[f"{split}_features{suffix}"], "r") as f:
+            data[f"{split}_features"] = np.asarray(f["features"])
+    vocab = json.loads((base / files["vocab"]).read_text())
+    data["idx_to_word"] = list(vocab["idx_to_word"])
+    data["word_to_idx"] = dict(vocab["word_to_idx"])
+    for split in ("train", "val"):
+        lines = [ln.strip() for ln in (base / files[f"{split}_urls"]).read_text().splitlines() if ln.strip()]
+        if source == "sample":  # stored relative to the sample folder; absolute paths open from anywhere
+            lines = [str(base / ln) for ln in lines]
+        data[f"{split}_urls"] = np.asarray(lines)
+    if max_train is not None:
+        mask = np.random.randint(len(data["train_captions"]), size=max_train)
+        data["train_captions"] = data["train_captions"][mask]
+        data["train_image_idxs"] = data["train_image_idxs"][mask]
+    data["source"] = source
+    n_img = len(data["train_features"]), len(data["val_features"])
+    if source == "coco":
+        print(f"COCO captioning: real COCO 2014 data ({n_img[0]} train / {n_img[1]} val images, {base})")
+    else:
+        print(f"COCO captioning: embedded sample of generated scenes, not COCO photos "
+              f"({n_img[0]} train / {n_img[1]} val images, {base})")
+    return data
+
+
+def decode_captions(captions, idx_to_word):
+    """Word ids (N, T) or (T,) -> list of N strings (or one string), stopping at <END>, skipping <NULL>."""
+    singleton = np.ndim(captions) == 1
+    if singleton:
+        captions = np.asarray(captions)[None]
+    decoded = []
+    for row in np.asarray(captions):
+        words = []
+        for idx in row:
+            word = idx_to_word[int(idx)]
+            if word == "<END>":
+                words.append(word)
+                break
+            if word != "<NULL>":
+                words.append(word)
+        decoded.append(" ".join(words))
+    return decoded[0] if singleton else decoded
+
+
+def sample_coco_minibatch(data, batch_size=100, split="train"):
+    """A random minibatch of captions with the features and image URLs of their images.
+
+    Returns (captions (B, 17) int32, image_features (B, D) float32, urls (B,) str).
+    """
+    split_size = data[f"{split}_captions"].shape[0]
+    mask = np.random.choice(split_size, batch_size)
+    captions = data[f"{split}_captions"][mask]
+    image_idxs = data[f"{split}_image_idxs"][mask]
+    return captions, data[f"{split}_features"][image_idxs], data[f"{split}_urls"][image_idxs]
+
+
+def _resolve_base_dir(base_dir):
+    if base_dir is not None:
+        base = Path(base_dir)
+        if (base / _REAL_FILES["captions"]).is_file():
+            return base, "coco"
+        if (base / coco_sample.FILES["captions"]).is_file():
+            return base, "sample"
+        raise FileNotFoundError(f"{base} holds neither the real COCO captioning files nor the embedded "
+                                f"sample; run `bash setup_coco.sh` (or `bash setup_coco.sh --sample`).")
+    choice = os.environ.get("CS231N_COCO", "").lower()
+    real = datasets_dir() / REAL_DIRNAME
+    sample = coco_sample.sample_dir()
+    real_ok = real_data_ready(real)
+    sample_ok = (sample / coco_sample.COMPLETE_STAMP).is_file()
+    if choice == "real":
+        if not real_ok:
+            raise FileNotFoundError(f"CS231N_COCO=real but {real} has no data; run `bash setup_coco.sh` "
+                                    f"(about 1 GB), or unset CS231N_COCO to use the embedded sample.")
+        return real, "coco"
+    if choice not in ("", "sample"):
+        raise ValueError(f"CS231N_COCO={choice!r}: use 'real', 'sample', or leave it unset.")
+    if real_ok and choice != "sample":
+        return real, "coco"
+    if sample_ok:
+        return sample, "sample"
+    raise FileNotFoundError(f"No COCO captioning data in {datasets_dir()}: run `bash setup_coco.sh` (real "
+                            f"data, about 1 GB) or `bash setup_coco.sh --sample` (the embedded sample).")

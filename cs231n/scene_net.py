@@ -1,0 +1,136 @@
+"""A small CNN trained on the generated scenes: our offline stand-in for VGG16 and SqueezeNet.
+
+The real captioning features are VGG16's fc7 activations, a network trained to name ImageNet classes.
+SceneNet mirrors that pipeline on the scenes. Its classifier names the colour and kind of the shape
+(30 classes) from globally max-pooled convolutional features, as SqueezeNet does with average pooling;
+pooling makes it blind to where the shape is, which is why it learns in a couple of epochs. Its "fc"
+layer reads the whole feature map instead and is trained, through auxiliary heads, to tell class, size,
+position and background apart, so that it describes everything a caption mentions: those are the
+captioning features. The network-visualization notebook uses the same trained model as its offline
+classifier.
+"""
+
+import numpy as np
+import torch
+from torch import nn
+
+from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+from .scenes import BACKGROUNDS, CLASS_NAMES, IMAGE_SIZE, POSITIONS, SIZES
+
+FEATURE_DIM = 1024
+CHECKPOINT_NAME = "scene_net.pt"
+
+
+class SceneNet(nn.Module):
+    """Input: (N, 3, 64, 64) images normalised with SQUEEZENET_MEAN/STD. Output: class scores (N, 30)."""
+
+    def __init__(self, num_classes=len(CLASS_NAMES)):
+        super().__init__()
+
+        def block(c_in, c_out):
+            return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+                    nn.MaxPool2d(2)]
+
+        # A strided first convolution keeps the 64x64 input cheap: training takes about a minute on 2 cores.
+        self.features = nn.Sequential(nn.Conv2d(3, 16, 5, stride=2, padding=2), nn.BatchNorm2d(16),
+                                      nn.ReLU(inplace=True), *block(16, 32), *block(32, 64))  # (N, 64, 8, 8)
+        side = IMAGE_SIZE // 8
+        self.classifier = nn.Linear(64, num_classes)
+        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(64 * side * side, FEATURE_DIM), nn.ReLU(inplace=True))
+        # Auxiliary heads, used only in training, so the fc features encode what captions mention.
+        self.aux = nn.ModuleDict({"class": nn.Linear(FEATURE_DIM, num_classes),
+                                  "size": nn.Linear(FEATURE_DIM, len(SIZES)),
+                                  "position": nn.Linear(FEATURE_DIM, len(POSITIONS)),
+                                  "background": nn.Linear(FEATURE_DIM, len(BACKGROUNDS))})
+
+    def embed(self, x):
+        """The fc features (N, 1024), the analogue of VGG16's fc7."""
+        return self.fc(self.features(x))
+
+    def forward(self, x):
+        return self.classifier(self.features(x).amax(dim=(2, 3)))  # (N, 64) -> (N, C)
+
+
+def normalize_images(images):
+    """uint8 images (N, H, W, 3) -> float tensor (N, 3, H, W) normalised like SqueezeNet's input."""
+    x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255)
+    x = (x - torch.from_numpy(SQUEEZENET_MEAN)) / torch.from_numpy(SQUEEZENET_STD)
+    return x.permute(0, 3, 1, 2).contiguous()
+
+
+def train_scene_net(images, labels, val_images, val_labels, epochs=4, batch_size=64, seed=0, progress=True):
+    """Train a SceneNet on uint8 images (N, 64, 64, 3).
+
+    labels / val_labels: dicts of int arrays with keys 'class', 'size', 'position', 'background'.
+    Returns (model in eval mode, validation accuracy on the 'class' labels).
+    """
+    from tqdm.auto import tqdm
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = SceneNet()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    x_all = normalize_images(images)
+    y_all = {k: torch.from_numpy(np.asarray(v, dtype=np.int64)) for k, v in labels.items()}
+    steps = epochs * int(np.ceil(len(x_all) / batch_size))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    bar = tqdm(total=steps, desc="Training the scene classifier", disable=None if progress else True, leave=False)
+    model.train()
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(x_all)))
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            conv = model.features(x_all[idx])
+            loss = nn.functional.cross_entropy(model.classifier(conv.amax(dim=(2, 3))), y_all["class"][idx])
+            h = model.fc(conv)
+            for name, head in model.aux.items():
+                loss = loss + 0.5 * nn.functional.cross_entropy(head(h), y_all[name][idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+    bar.close()
+    model.eval()
+    pred = predict(model, val_images)
+    return model, float(np.mean(pred == np.asarray(val_labels["class"])))
+
+
+@torch.no_grad()
+def predict(model, images, batch_size=500):
+    """Predicted class indices for uint8 images (N, H, W, 3)."""
+    return np.concatenate([model(normalize_images(images[i:i + batch_size])).argmax(1).numpy()
+                           for i in range(0, len(images), batch_size)])
+
+
+@torch.no_grad()
+def embed_images(model, images, batch_size=500):
+    """fc features (N, 1024) float32 for uint8 images (N, H, W, 3)."""
+    return np.concatenate([model.embed(normalize_images(images[i:i + batch_size])).numpy()
+                           for i in range(0, len(images), batch_size)]).astype(np.float32)
+
+
+def save_scene_net(model, path, val_accuracy):
+    torch.save({"state_dict": model.state_dict(), "class_names": CLASS_NAMES,
+                "val_accuracy": val_accuracy}, path)
+
+
+def load_scene_classifier(verbose=True):
+    """The trained scene classifier in eval mode and its class names; builds the sample if needed.
+
+    Returns (model, class_names). The model takes (N, 3, 64, 64) images normalised with
+    SQUEEZENET_MEAN/STD and returns class scores (N, 30). It is trained once, with the embedded COCO
+    sample, and cached at datasets/coco_sample/scene_net.pt.
+    """
+    from .coco_sample import ensure_coco_sample
+
+    path = ensure_coco_sample(verbose=verbose) / CHECKPOINT_NAME
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    model = SceneNet(num_classes=len(ckpt["class_names"]))
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+    if verbose:
+        print(f"Scene classifier: {len(ckpt['class_names'])} classes, validation accuracy "
+              f"{100 * ckpt['val_accuracy']:.1f}% (trained by cs231n on the generated scenes, cached at {path})")
+    return model, list(ckpt["class_names"])

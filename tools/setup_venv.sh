@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Create the virtual environment (if missing) and install requirements.txt and the cs231n package.
+set -euo pipefail
+
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
+    echo "Usage: bash tools/setup_venv.sh [VENV_DIR]   (default .venv)"
+    echo "Creates VENV_DIR with python3 if missing, installs requirements.txt and cs231n in editable mode."
+    exit 0
+fi
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+venv=${1:-.venv}
+python=${PYTHON:-python3}
+
+if [[ ! -x "$venv/bin/python" ]]; then
+    echo "setup: creating the virtual environment $venv with $($python --version 2>&1)"
+    "$python" -m venv "$venv" || { echo "setup: could not create $venv; install python3-venv (Debian: apt-get install python3-venv)" >&2; exit 1; }
+fi
+echo "setup: installing requirements.txt into $venv (torch is large: the first time takes a few minutes)"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2) \
+    || { echo "setup: pip could not install requirements.txt; read pip's message above (network? disk space?)" >&2; exit 1; }
+echo "setup: installing the cs231n package in editable mode"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "^WARNING: Location" >&2)
+touch "$venv/.cs231n-installed"
+echo "setup: environment ready ($venv)"
