@@ -190,3 +190,36 @@ def reference_positional_encoding(max_len, embed_dim):
         angles = torch.arange(max_len, dtype=torch.float64) * rate
         pe[0, :, j] = torch.sin(angles) if j % 2 == 0 else torch.cos(angles)
     return pe
+
+
+def attention_dropout_probe(p, num_heads=2, seq_len=4, num_draws=8000, seed=0):
+    """Read the dropped-out attention weights of a MultiHeadAttention straight off its output.
+
+    Builds a MultiHeadAttention with identity value and output projections and feeds it one-hot
+    values in which token t is written twice per head (at offsets t and seq_len + t), so that the
+    output holds every head's attention weights twice. One random input is repeated num_draws
+    times: in training mode each copy is an independent dropout draw.
+
+    Returns (dropped, copy, clean), each of shape (num_draws, num_heads, seq_len, seq_len):
+    the weights read in training mode from the first and the second offset, and in eval mode.
+    Dropout on the attention weights makes the two training-mode readings identical.
+    """
+    g = torch.Generator().manual_seed(seed)
+    T, H = seq_len, num_heads
+    E = H * 2 * T
+    mha = MultiHeadAttention(E, H, dropout=p)
+    with torch.no_grad():
+        for layer in (mha.key, mha.query):
+            layer.weight.copy_(torch.randn(E, E, generator=g) / math.sqrt(E))
+        for layer in (mha.value, mha.proj):
+            layer.weight.copy_(torch.eye(E))
+            layer.bias.zero_()
+    one_hot = torch.eye(T).repeat(1, 2)  # (T, 2T): token t -> [e_t, e_t]
+    v = one_hot.repeat(1, H).expand(num_draws, T, E)  # (num_draws, T, E)
+    x = torch.randn(1, T, E, generator=g).expand(num_draws, T, E)
+    with torch.no_grad():
+        clean = mha.eval()(x, x, v).view(num_draws, T, H, 2, T)
+        dropped = mha.train()(x, x, v).view(num_draws, T, H, 2, T)
+    # (num_draws, S, H, 2, T) -> (num_draws, H, S, T) for each reading
+    return (dropped[:, :, :, 0].transpose(1, 2), dropped[:, :, :, 1].transpose(1, 2),
+            clean[:, :, :, 0].transpose(1, 2))

@@ -18,6 +18,15 @@ from cs231n.transformer_layers import (
 )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """These tensors are tiny: one thread avoids thread start-up and contention on shared cores."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _max_abs(a, b):
     return (a - b).abs().max().item()
 

@@ -1,0 +1,115 @@
+"""The torch training loop for CaptioningTransformer (the counterpart of captioning_solver.py)."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .coco_utils import sample_coco_minibatch
+
+
+class CaptioningSolverTransformer:
+    """Trains a CaptioningTransformer with Adam on minibatches drawn from a captioning data dict.
+
+    Example usage:
+
+        data = load_coco_data()
+        model = CaptioningTransformer(data["word_to_idx"], input_dim=512, wordvec_dim=256)
+        solver = CaptioningSolverTransformer(model, data, idx_to_word=data["idx_to_word"],
+                                             num_epochs=10, batch_size=100, learning_rate=1e-3)
+        solver.train()
+        # solver.loss_history holds the loss of every iteration
+
+    The data dict is the one load_coco_data returns (train_captions, train_image_idxs,
+    train_features, ...). Each iteration samples batch_size training captions with replacement;
+    an epoch is num_train // batch_size iterations. The model trains on whatever device its
+    parameters are on (move it there with model.to(device) first).
+    """
+
+    def __init__(self, model, data, idx_to_word, **kwargs):
+        """Construct a new CaptioningSolverTransformer instance.
+
+        Required arguments:
+         - model: a CaptioningTransformer
+         - data: a dictionary of training and validation data from load_coco_data
+         - idx_to_word: the vocabulary, a list mapping indices to words
+
+        Optional arguments:
+         - learning_rate: learning rate of the Adam optimizer (default 1e-3)
+         - batch_size: size of minibatches used to compute loss and gradient during training
+         - num_epochs: the number of epochs to run for during training (may be fractional)
+         - print_every: training losses will be printed every print_every iterations
+         - verbose: if set to False then no output will be printed during training
+        """
+        self.model = model
+        self.data = data
+        self.idx_to_word = idx_to_word
+
+        self.learning_rate = kwargs.pop("learning_rate", 0.001)
+        self.batch_size = kwargs.pop("batch_size", 100)
+        self.num_epochs = kwargs.pop("num_epochs", 10)
+        self.print_every = kwargs.pop("print_every", 10)
+        self.verbose = kwargs.pop("verbose", True)
+        if len(kwargs) > 0:
+            extra = ", ".join(f'"{k}"' for k in kwargs)
+            raise ValueError(f"Unrecognized arguments {extra}")
+
+        self.optim = torch.optim.Adam(self.model.parameters(), self.learning_rate)
+        self._reset()
+
+    def _reset(self):
+        """Set up some book-keeping variables for optimization. Don't call this manually."""
+        self.epoch = 0
+        self.loss_history = []
+
+    def _step(self):
+        """Make a single gradient update. This is called by train() and should not be called manually."""
+        captions, features, _ = sample_coco_minibatch(self.data, batch_size=self.batch_size, split="train")
+        device = self.model.output.weight.device
+
+        # The model reads <START> w1 ... and predicts w1 ... <END>: the same caption shifted by one.
+        captions_in = torch.as_tensor(captions[:, :-1], dtype=torch.long, device=device)  # (N, T)
+        captions_out = torch.as_tensor(captions[:, 1:], dtype=torch.long, device=device)  # (N, T)
+        mask = captions_out != self.model._null
+        t_features = torch.as_tensor(np.asarray(features), dtype=self.model.output.weight.dtype,
+                                     device=device)
+
+        logits = self.model(t_features, captions_in)
+        loss = self.transformer_temporal_softmax_loss(logits, captions_out, mask)
+        self.loss_history.append(loss.item())
+
+        self.optim.zero_grad()
+        loss.backward()
+        self.optim.step()
+
+    def train(self):
+        """Run optimization to train the model."""
+        self.model.train()
+        num_train = self.data["train_captions"].shape[0]
+        iterations_per_epoch = max(num_train // self.batch_size, 1)
+        num_iterations = max(int(round(self.num_epochs * iterations_per_epoch)), 1)
+
+        for t in range(num_iterations):
+            self._step()
+            if self.verbose and t % self.print_every == 0:
+                print(f"(Iteration {t + 1} / {num_iterations}) loss: {self.loss_history[-1]:f}")
+            if (t + 1) % iterations_per_epoch == 0:
+                self.epoch += 1
+        self.model.eval()
+
+    def transformer_temporal_softmax_loss(self, x, y, mask):
+        """Cross-entropy of the scores x against the next words y, ignoring <NULL> positions.
+
+        As in the classic assignment, the masked per-word losses are averaged over all N * T
+        positions (padding included), so the loss is smaller than a per-caption sum by about T.
+
+        Inputs:
+         - x: scores, of shape (N, T, V)
+         - y: ground-truth indices, of shape (N, T), each in [0, V)
+         - mask: boolean (or 0/1) tensor of shape (N, T) telling whether a position counts
+
+        Returns:
+         - loss: a scalar tensor
+        """
+        N, T, V = x.shape
+        loss = F.cross_entropy(x.reshape(N * T, V), y.reshape(N * T), reduction="none")
+        return torch.mean(loss * mask.reshape(N * T).to(loss.dtype))
