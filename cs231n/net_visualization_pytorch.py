@@ -387,3 +387,9 @@ def _plot_snapshots(snapshots, title):
     fig.suptitle(f"Class visualization: {title}")
     fig.tight_layout()
     plt.show()
+
+
+if __name__ == "__main__":
+    # `python -m cs231n.net_visualization_pytorch` fetches what the notebook needs ahead of time: the
+    # SqueezeNet weights and the ImageNet images, or, offline, the scene classifier and the scenes.
+    load_model_and_images()
