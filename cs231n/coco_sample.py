@@ -58,7 +58,7 @@ def ensure_coco_sample(force=False, verbose=True):
     return out
 
 
-def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_per_image=5, epochs=4,
+def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_per_image=5, epochs=3,
                       progress=True):
     """Generate the sample into out_dir. It is written to a temporary folder and moved into place
     only once complete, so an interrupted build never leaves a half-written sample behind."""
@@ -118,7 +118,7 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
     (tmp / FILES["vocab"]).write_text(json.dumps({"idx_to_word": vocab, "word_to_idx": word_to_idx}))
     manifest = {"what": "embedded COCO-format sample of generated scenes (not COCO photos)",
                 "seed": seed, "num_train": num_train, "num_val": num_val,
-                "captions_per_image": captions_per_image, "feature_extractor": "SceneNet fc (1024)",
+                "captions_per_image": captions_per_image, "feature_extractor": "SceneNet conv features averaged on a 4x4 grid (1024)",
                 "pca_dim": PCA_DIM, "scene_classifier_val_accuracy": val_acc,
                 "build_seconds": round(time.time() - t0, 1)}
     (tmp / "MANIFEST.json").write_text(json.dumps(manifest, indent=1))

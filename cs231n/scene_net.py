@@ -2,11 +2,11 @@
 
 The real captioning features are VGG16's fc7 activations, a network trained to name ImageNet classes.
 SceneNet mirrors that pipeline on the scenes. Its classifier names the colour and kind of the shape
-(30 classes) from globally max-pooled convolutional features, as SqueezeNet does with average pooling;
-pooling makes it blind to where the shape is, which is why it learns in a couple of epochs. Its "fc"
-layer reads the whole feature map instead and is trained, through auxiliary heads, to tell class, size,
-position and background apart, so that it describes everything a caption mentions: those are the
-captioning features. The network-visualization notebook uses the same trained model as its offline
+(30 classes) from globally max-pooled convolutional features (SqueezeNet pools globally too); pooling
+makes it blind to where the shape is, which is why it learns in a few epochs. Its "fc" features keep
+the where: the feature maps averaged over a 4x4 grid (64 x 16 = 1024 numbers), trained through linear
+auxiliary heads to tell class, size, position and background apart, so that they describe everything
+a caption mentions. Those are the captioning features. The network-visualization notebook uses the same trained model as its offline
 classifier.
 """
 
@@ -31,21 +31,19 @@ class SceneNet(nn.Module):
             return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
                     nn.MaxPool2d(2)]
 
-        # A strided first convolution keeps the 64x64 input cheap: training takes about a minute on 2 cores.
-        self.features = nn.Sequential(nn.Conv2d(3, 16, 5, stride=2, padding=2), nn.BatchNorm2d(16),
-                                      nn.ReLU(inplace=True), *block(16, 32), *block(32, 64))  # (N, 64, 8, 8)
-        side = IMAGE_SIZE // 8
+        self.features = nn.Sequential(*block(3, 16), *block(16, 32), *block(32, 64))  # (N, 64, 8, 8)
         self.classifier = nn.Linear(64, num_classes)
-        self.fc = nn.Sequential(nn.Flatten(), nn.Linear(64 * side * side, FEATURE_DIM), nn.ReLU(inplace=True))
-        # Auxiliary heads, used only in training, so the fc features encode what captions mention.
+        # Linear heads on the fc features, used only in training, so that those features are pushed to
+        # separate everything a caption mentions, not only the class.
         self.aux = nn.ModuleDict({"class": nn.Linear(FEATURE_DIM, num_classes),
                                   "size": nn.Linear(FEATURE_DIM, len(SIZES)),
                                   "position": nn.Linear(FEATURE_DIM, len(POSITIONS)),
                                   "background": nn.Linear(FEATURE_DIM, len(BACKGROUNDS))})
 
     def embed(self, x):
-        """The fc features (N, 1024), the analogue of VGG16's fc7."""
-        return self.fc(self.features(x))
+        """The fc features (N, 1024), the analogue of VGG16's fc7: the 64 feature maps averaged over a
+        4x4 grid, so they say what is in the image (channels) and where (grid cells)."""
+        return nn.functional.adaptive_avg_pool2d(self.features(x), 4).flatten(1)
 
     def forward(self, x):
         return self.classifier(self.features(x).amax(dim=(2, 3)))  # (N, 64) -> (N, C)
@@ -58,7 +56,7 @@ def normalize_images(images):
     return x.permute(0, 3, 1, 2).contiguous()
 
 
-def train_scene_net(images, labels, val_images, val_labels, epochs=4, batch_size=64, seed=0, progress=True):
+def train_scene_net(images, labels, val_images, val_labels, epochs=3, batch_size=32, seed=0, progress=True):
     """Train a SceneNet on uint8 images (N, 64, 64, 3).
 
     labels / val_labels: dicts of int arrays with keys 'class', 'size', 'position', 'background'.
@@ -73,7 +71,7 @@ def train_scene_net(images, labels, val_images, val_labels, epochs=4, batch_size
     x_all = normalize_images(images)
     y_all = {k: torch.from_numpy(np.asarray(v, dtype=np.int64)) for k, v in labels.items()}
     steps = epochs * int(np.ceil(len(x_all) / batch_size))
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[int(0.7 * steps)], gamma=0.2)
     bar = tqdm(total=steps, desc="Training the scene classifier", disable=None if progress else True, leave=False)
     model.train()
     for _ in range(epochs):
@@ -82,7 +80,7 @@ def train_scene_net(images, labels, val_images, val_labels, epochs=4, batch_size
             idx = order[start:start + batch_size]
             conv = model.features(x_all[idx])
             loss = nn.functional.cross_entropy(model.classifier(conv.amax(dim=(2, 3))), y_all["class"][idx])
-            h = model.fc(conv)
+            h = nn.functional.adaptive_avg_pool2d(conv, 4).flatten(1)
             for name, head in model.aux.items():
                 loss = loss + 0.5 * nn.functional.cross_entropy(head(h), y_all[name][idx])
             opt.zero_grad()
