@@ -426,10 +426,12 @@ def lstm_backward(dh, cache):
         i, f, o, g = (gates[:, t, k * H:(k + 1) * H] for k in range(4))
         prev_c = c[:, t - 1] if t > 0 else np.zeros_like(h0)
         dnext_h = dh[:, t] + dprev_h  # from the loss at step t and from step t + 1
+        # next_c's gradient: through next_h = o * tanh(next_c), plus from step t + 1
         dnext_c = 1 - tanh_c[:, t] * tanh_c[:, t]
         dnext_c *= dnext_h
         dnext_c *= o
         dnext_c += dprev_c
+        # Through each gate and its nonlinearity, written into the four slices of da[:, t].
         da_i, da_f, da_o, da_g = (da[:, t, k * H:(k + 1) * H] for k in range(4))
         np.multiply(dnext_c, g, out=da_i)
         da_i *= i * (1 - i)
