@@ -20,6 +20,7 @@ setup: $(STAMP) data
 data: $(STAMP)
 	bash setup_coco.sh
 	bash tools/setup_gan_data.sh
+	$(PY) -m cs231n.net_visualization_pytorch
 
 lab: setup
 	cd assignment3 && ../$(VENV)/bin/jupyter lab

@@ -13,8 +13,10 @@ what they hold. Everything is deterministic given the seed. `python -m cs231n.co
 """
 
 import argparse
+import fcntl
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +31,8 @@ MAX_CAPTION_LEN = 17  # <START> + at most 15 words + <END>, as in the real data
 SPECIAL_TOKENS = ["<NULL>", "<START>", "<END>", "<UNK>"]
 PCA_DIM = 512
 COMPLETE_STAMP = ".complete"
+# Bump when the scenes, captions or SceneNet change: an older cached sample is then rebuilt.
+SAMPLE_VERSION = 2
 FILES = {
     "captions": "scenes_captions.h5",
     "vocab": "scenes_vocab.json",
@@ -47,14 +51,35 @@ def sample_dir():
     return datasets_dir() / SAMPLE_DIRNAME
 
 
+def sample_is_current(out=None):
+    """True when the sample in `out` is complete and was built by this version of the code."""
+    out = Path(out) if out is not None else sample_dir()
+    if not (out / COMPLETE_STAMP).is_file():
+        return False
+    try:
+        return json.loads((out / "MANIFEST.json").read_text()).get("version") == SAMPLE_VERSION
+    except (OSError, ValueError):
+        return False
+
+
 def ensure_coco_sample(force=False, verbose=True):
-    """Return the sample's folder, building it first if it is missing (or if force is true)."""
+    """Return the sample's folder, building it first if it is missing, outdated, or if force is true.
+
+    A lock file serialises concurrent callers (a notebook and `make data`, say): the second waits
+    and then finds the sample built.
+    """
     out = sample_dir()
-    if (out / COMPLETE_STAMP).is_file() and not force:
+    if sample_is_current(out) and not force:
         return out
-    if verbose:
-        print(f"COCO captioning: building the embedded sample in {out} (about a minute, once)")
-    build_coco_sample(out, progress=verbose)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / f".{SAMPLE_DIRNAME}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if sample_is_current(out) and not force:
+            return out
+        if verbose:
+            why = "outdated, rebuilding" if (out / COMPLETE_STAMP).is_file() else "about a minute, once"
+            print(f"COCO captioning: building the embedded sample in {out} ({why})")
+        build_coco_sample(out, progress=verbose)
     return out
 
 
@@ -67,9 +92,7 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
     t0 = time.time()
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.with_name(out_dir.name + ".building")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    tmp = Path(tempfile.mkdtemp(prefix=out_dir.name + ".building-", dir=out_dir.parent))
     rng = np.random.default_rng(seed)
 
     vocab = SPECIAL_TOKENS + scenes.caption_words()
@@ -117,6 +140,7 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
         (tmp / FILES[f"{s}_scenes"]).write_text(json.dumps(splits[s]["scenes"]))
     (tmp / FILES["vocab"]).write_text(json.dumps({"idx_to_word": vocab, "word_to_idx": word_to_idx}))
     manifest = {"what": "embedded COCO-format sample of generated scenes (not COCO photos)",
+                "version": SAMPLE_VERSION,
                 "seed": seed, "num_train": num_train, "num_val": num_val,
                 "captions_per_image": captions_per_image, "feature_extractor": "SceneNet conv features averaged on a 4x4 grid (1024)",
                 "pca_dim": PCA_DIM, "scene_classifier_val_accuracy": val_acc,
@@ -124,9 +148,12 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
     (tmp / "MANIFEST.json").write_text(json.dumps(manifest, indent=1))
     (tmp / COMPLETE_STAMP).write_text("ok\n")
 
+    old = out_dir.with_name(out_dir.name + ".old")
     if out_dir.exists():
-        shutil.rmtree(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
     tmp.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
     if progress:
         print(f"COCO captioning: embedded sample built in {time.time() - t0:.0f} s "
               f"({num_train} train / {num_val} val scenes, scene classifier val accuracy {100 * val_acc:.1f}%)")
@@ -166,10 +193,10 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="rebuild even if the sample is complete")
     args = parser.parse_args(argv)
     out = sample_dir()
-    if (out / COMPLETE_STAMP).is_file() and not args.force:
+    if sample_is_current(out) and not args.force:
         print(f"COCO captioning: embedded sample already built ({out})")
         return
-    ensure_coco_sample(force=True)
+    ensure_coco_sample(force=args.force)
 
 
 if __name__ == "__main__":

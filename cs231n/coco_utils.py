@@ -117,6 +117,8 @@ def _resolve_base_dir(base_dir):
     sample = coco_sample.sample_dir()
     real_ok = real_data_ready(real)
     sample_ok = (sample / coco_sample.COMPLETE_STAMP).is_file()
+    if sample_ok and not coco_sample.sample_is_current(sample):
+        coco_sample.ensure_coco_sample()  # built by an older version of the code: rebuild it
     if choice == "real":
         if not real_ok:
             raise FileNotFoundError(f"CS231N_COCO=real but {real} has no data; run `bash setup_coco.sh` "
