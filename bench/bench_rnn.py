@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time the numpy RNN and LSTM (forward + backward) against torch.nn.RNN / torch.nn.LSTM.
 
-    python bench/bench_rnn.py [--N 100] [--T 16] [--D 256] [--H 512] [--repeats 7]
+    python bench/bench_rnn.py [--N 100] [--T 16] [--D 256] [--H 512] [--repeats 5]
 
 For each cell and dtype it times, on the same input, in the same run:
 - numpy:    cs231n.rnn_layers.{rnn,lstm}_forward + _backward (the solution);
@@ -132,7 +132,7 @@ def main(argv=None):
     parser.add_argument("--T", type=int, default=16)
     parser.add_argument("--D", type=int, default=256)
     parser.add_argument("--H", type=int, default=512)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
 
     blas_threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
