@@ -1,0 +1,274 @@
+"""cs231n.style_transfer_pytorch: each loss against hand-computed values and loop references on tiny
+tensors, the driver on a tiny image and network, and the choice of extractor and images offline."""
+
+import urllib.error
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from cs231n import style_transfer_pytorch as st
+from cs231n.image_utils import load_image
+from cs231n.style_transfer_pytorch import (
+    content_loss,
+    extract_features,
+    gram_matrix,
+    random_cnn,
+    style_loss,
+    style_transfer,
+    tv_loss,
+)
+
+
+def _randn(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def _close(name, actual, expected, tol=1e-10):
+    actual = np.asarray(actual.detach() if torch.is_tensor(actual) else actual, dtype=np.float64)
+    expected = np.asarray(expected.detach() if torch.is_tensor(expected) else expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{name}: shape {actual.shape}, expected {expected.shape}"
+    err = np.max(np.abs(actual - expected) / np.maximum(1e-8, np.abs(actual) + np.abs(expected)))
+    assert err <= tol, f"{name}: rel error {err:.2e} > {tol:.0e}; got {actual}, expected {expected}"
+
+
+# ---------------------------------------------------------------- content loss
+
+def test_content_loss_matches_hand_computed_value():
+    current = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]], dtype=torch.float64)  # (1, 1, 2, 2)
+    original = torch.tensor([[[[0.0, 2.0], [1.0, 7.0]]]], dtype=torch.float64)
+    # differences 1, 0, 2, -3: squares sum to 14, times the weight 0.5
+    _close("content_loss(0.5, ...)", content_loss(0.5, current, original), 7.0)
+
+
+def test_content_loss_sums_over_batch_and_channels():
+    current, original = _randn(2, 3, 4, 5, seed=1), _randn(2, 3, 4, 5, seed=2)
+    expected = 0.3 * sum(float((current[n, c, h, w] - original[n, c, h, w]) ** 2)
+                         for n in range(2) for c in range(3) for h in range(4) for w in range(5))
+    _close("content_loss on (2, 3, 4, 5) features", content_loss(0.3, current, original), expected)
+
+
+def test_content_loss_gradient_is_twice_weighted_difference():
+    current = _randn(1, 3, 4, 5, seed=3).requires_grad_(True)
+    original = _randn(1, 3, 4, 5, seed=4)
+    content_loss(0.7, current, original).backward()
+    _close("content_loss gradient wrt content_current", current.grad, 2 * 0.7 * (current - original))
+
+
+# ---------------------------------------------------------------- Gram matrix
+
+def test_gram_matrix_matches_hand_computed_value():
+    features = torch.tensor([[[[1.0, 2.0, 3.0]], [[0.0, 1.0, -1.0]]]], dtype=torch.float64)  # (1, 2, 1, 3)
+    raw = np.array([[[14.0, -1.0], [-1.0, 2.0]]])  # sums of products over the 3 positions
+    _close("gram_matrix(normalize=False)", gram_matrix(features, normalize=False), raw)
+    _close("gram_matrix(normalize=True) divides by H*W*C = 6", gram_matrix(features), raw / 6)
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_gram_matrix_matches_loop_on_non_square_batch(normalize):
+    N, C, H, W = 2, 3, 4, 5
+    features = _randn(N, C, H, W, seed=5)
+    f = features.numpy()
+    expected = np.zeros((N, C, C))
+    for n in range(N):
+        for c in range(C):
+            for d in range(C):
+                expected[n, c, d] = np.sum(f[n, c] * f[n, d])
+    if normalize:
+        expected /= H * W * C
+    _close(f"gram_matrix(normalize={normalize}) on (2, 3, 4, 5) features",
+           gram_matrix(features, normalize=normalize), expected)
+
+
+def test_gram_matrix_keeps_the_graph():
+    features = _randn(2, 3, 4, 5, seed=6).requires_grad_(True)
+    gram_matrix(features).sum().backward()
+    # d/dF sum_{c,d} sum_p F_cp F_dp / (HWC) = 2 * (sum_d F_dp) / (HWC)
+    expected = 2 * features.sum(dim=1, keepdim=True).expand_as(features) / (4 * 5 * 3)
+    _close("gram_matrix gradient wrt features", features.grad, expected)
+
+
+# ---------------------------------------------------------------- style loss
+
+def test_style_loss_matches_hand_computed_value():
+    f0 = torch.tensor([[[[1.0, 2.0, 3.0]], [[0.0, 1.0, -1.0]]]], dtype=torch.float64)  # gram [[14,-1],[-1,2]]/6
+    f1 = torch.tensor([[[[2.0]]]], dtype=torch.float64)  # (1, 1, 1, 1): gram [[4]]
+    feats = [f0, None, f1]  # layer 1 is not a style layer and must not be touched
+    targets = [torch.zeros(1, 2, 2, dtype=torch.float64), torch.ones(1, 1, 1, dtype=torch.float64)]
+    expected = 10.0 * (14 ** 2 + 1 + 1 + 2 ** 2) / 36 + 3.0 * (4 - 1) ** 2
+    _close("style_loss over layers (0, 2)", style_loss(feats, [0, 2], targets, [10.0, 3.0]), expected)
+
+
+def test_style_loss_matches_loop_reference():
+    feats = [_randn(1, 4, 6, 3, seed=7), _randn(1, 5, 3, 2, seed=8), _randn(1, 2, 2, 7, seed=9)]
+    layers, weights = [0, 2], [0.5, 20.0]
+    targets = [_randn(1, 4, 4, seed=10), _randn(1, 2, 2, seed=11)]
+    expected = 0.0
+    for layer, target, weight in zip(layers, targets, weights):
+        f = feats[layer][0].numpy()  # (C, H, W)
+        C, H, W = f.shape
+        flat = f.reshape(C, H * W)
+        expected += weight * np.sum((flat @ flat.T / (H * W * C) - target[0].numpy()) ** 2)
+    _close("style_loss against a numpy loop", style_loss(feats, layers, targets, weights), expected)
+
+
+def test_style_loss_is_zero_at_its_own_targets():
+    feats = [_randn(1, 3, 4, 5, seed=12), _randn(1, 6, 2, 3, seed=13)]
+    targets = [gram_matrix(f) for f in feats]
+    _close("style_loss when the Gram matrices equal the targets",
+           style_loss(feats, [0, 1], targets, [1.0, 1.0]), 0.0)
+
+
+# ---------------------------------------------------------------- total variation
+
+def test_tv_loss_matches_hand_computed_value():
+    img = torch.tensor([[[[1.0, 2.0, 4.0], [0.0, 2.0, 7.0]]]], dtype=torch.float64)  # (1, 1, 2, 3)
+    # horizontal: (2-1)^2 + (4-2)^2 + (2-0)^2 + (7-2)^2 = 1 + 4 + 4 + 25 = 34
+    # vertical:   (0-1)^2 + (2-2)^2 + (7-4)^2 = 1 + 0 + 9 = 10
+    _close("tv_loss(img, 0.5)", tv_loss(img, 0.5), 0.5 * 44)
+
+
+def test_tv_loss_matches_loop_on_rgb_batch():
+    img = _randn(2, 3, 5, 7, seed=14)
+    x = img.numpy()
+    expected = 0.0
+    for n in range(2):
+        for c in range(3):
+            for h in range(5):
+                for w in range(7):
+                    if h + 1 < 5:
+                        expected += (x[n, c, h + 1, w] - x[n, c, h, w]) ** 2
+                    if w + 1 < 7:
+                        expected += (x[n, c, h, w + 1] - x[n, c, h, w]) ** 2
+    _close("tv_loss on a (2, 3, 5, 7) batch", tv_loss(img, 2.0), 2.0 * expected)
+
+
+def _graph_size(tensor):
+    seen, stack = set(), [tensor.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        stack.extend(next_fn for next_fn, _ in node.next_functions)
+    return len(seen)
+
+
+def test_tv_loss_has_no_python_loops_over_pixels():
+    # A vectorised loss builds the same few autograd nodes whatever the image size; a loop over rows,
+    # columns or pixels adds nodes with every one of them.
+    small = _graph_size(tv_loss(_randn(1, 3, 4, 4, seed=15).requires_grad_(True), 1.0))
+    large = _graph_size(tv_loss(_randn(1, 3, 32, 24, seed=16).requires_grad_(True), 1.0))
+    assert large == small and large < 40, (
+        f"tv_loss: its autograd graph has {small} nodes for a 4x4 image and {large} for 32x24; "
+        "compute it with slicing (img[:, :, 1:, :] - img[:, :, :-1, :]), not loops over pixels")
+
+
+# ---------------------------------------------------------------- features and the driver
+
+def _tiny_cnn():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(4, 6, 3, padding=1), nn.ReLU()).eval().requires_grad_(False)
+
+
+def test_extract_features_returns_every_module_output():
+    cnn, x = _tiny_cnn(), torch.randn(2, 3, 8, 6)
+    feats = extract_features(x, cnn)
+    assert [tuple(f.shape) for f in feats] == [(2, 4, 8, 6), (2, 4, 8, 6), (2, 4, 4, 3), (2, 6, 4, 3),
+                                               (2, 6, 4, 3)], "extract_features: wrong number or shapes"
+    _close("extract_features last output", feats[-1], cnn(x), tol=1e-6)
+
+
+@pytest.fixture
+def image_files(tmp_path):
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:20, 0:24]
+    content = np.stack([xx * 10, yy * 12, (xx + yy) * 5], axis=-1).clip(0, 255).astype(np.uint8)
+    style = rng.integers(0, 256, size=(16, 16, 3), dtype=np.uint8)
+    Image.fromarray(content).save(tmp_path / "content.png")
+    Image.fromarray(style).save(tmp_path / "style.png")
+    return str(tmp_path / "content.png"), str(tmp_path / "style.png")
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_style_transfer_lowers_the_total_loss(image_files, optimizer):
+    content, style = image_files
+    result = style_transfer(content, style, image_size=16, style_size=16, content_layer=3, content_weight=1.0,
+                            style_layers=(1, 4), style_weights=(100.0, 100.0), tv_weight=1e-3,
+                            init_random=True, cnn=_tiny_cnn(), optimizer=optimizer, num_iters=15,
+                            learning_rate=0.05, decay_lr_at=100)
+    total = result["losses"].sum(axis=1)
+    assert total[-1] < 0.5 * total[0], (
+        f"style_transfer ({optimizer}): total loss {total[0]:.4g} -> {total[-1]:.4g} in {len(total)} steps; "
+        "check content_loss, style_loss and tv_loss keep the autograd graph")
+    assert result["image"].dtype == np.uint8 and result["image"].shape == (16, 19, 3), (
+        f"style_transfer: result image {result['image'].dtype} {result['image'].shape}")
+
+
+def test_style_transfer_names_a_missing_image(image_files, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no_such_style.jpg"):
+        style_transfer(image_files[0], str(tmp_path / "no_such_style.jpg"), 16, 16, 3, 1.0, (1,), (1.0,),
+                       0.0, cnn=_tiny_cnn(), num_iters=1)
+
+
+def test_style_transfer_rejects_a_file_that_is_not_an_image(image_files, tmp_path):
+    bogus = tmp_path / "notes.jpg"
+    bogus.write_text("not a picture")
+    with pytest.raises(ValueError, match="notes.jpg"):
+        style_transfer(str(bogus), image_files[1], 16, 16, 3, 1.0, (1,), (1.0,), 0.0, cnn=_tiny_cnn(),
+                       num_iters=1)
+
+
+def test_random_cnn_is_fixed_by_its_seed():
+    x = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    a, b, c = random_cnn(0)(x), random_cnn(0)(x), random_cnn(1)(x)
+    assert torch.equal(a, b), "random_cnn(0) differs between two calls"
+    assert not torch.allclose(a, c), "random_cnn(0) and random_cnn(1) agree"
+    assert all(not p.requires_grad for p in random_cnn(0).parameters()), "random_cnn parameters not frozen"
+
+
+# ---------------------------------------------------------------- choosing extractor and images
+
+def test_setup_uses_the_embedded_default_when_offline(monkeypatch, capsys):
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+    monkeypatch.setattr(st, "_load_squeezenet_features",
+                        lambda: pytest.fail("tried to fetch SqueezeNet although CS231N_OFFLINE=1"))
+    cnn, preset, images = st.load_style_transfer_setup(device="cpu")
+    line = capsys.readouterr().out.strip()
+    assert line.count("\n") == 0 and "embedded default" in line and "CS231N_OFFLINE=1" in line, line
+    assert preset == st.PRESETS["random"] and len(cnn) == len(random_cnn())
+    for name, (content, style) in images.items():
+        for path in (content, style):
+            assert load_image(path).ndim == 3, f"{name}: {path} is not an RGB image"
+
+
+def test_setup_falls_back_when_the_weights_cannot_be_downloaded(monkeypatch, capsys):
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+
+    def unreachable():
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(st, "_load_squeezenet_features", unreachable)
+    cnn, preset, _ = st.load_style_transfer_setup(device="cpu")
+    line = capsys.readouterr().out.strip()
+    assert "offline" in line and "random-weight" in line, line
+    assert preset["optimizer"] == "lbfgs"
+
+
+def test_setup_uses_squeezenet_presets_and_classic_images_when_present(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
+    (tmp_path / "styles").mkdir()
+    for pair in st.CLASSIC_IMAGES.values():
+        for name in pair:
+            Image.new("RGB", (8, 8)).save(tmp_path / "styles" / name)
+    monkeypatch.setattr(st, "_load_squeezenet_features", _tiny_cnn)
+    _, preset, images = st.load_style_transfer_setup(device="cpu")
+    line = capsys.readouterr().out.strip()
+    assert "SqueezeNet" in line and "classic images" in line, line
+    assert preset == st.PRESETS["squeezenet"]
+    assert images["transfer1"] == (str(tmp_path / "styles" / "tubingen.jpg"),
+                                   str(tmp_path / "styles" / "composition_vii.jpg"))
