@@ -96,6 +96,33 @@ class CaptioningSolverTransformer:
                 self.epoch += 1
         self.model.eval()
 
+    def evaluate_loss(self, split="train", batch_size=500):
+        """The loss over every caption of a split, in eval mode (no dropout, no minibatch sampling).
+
+        Unlike the last entry of loss_history, which is one random minibatch seen with dropout,
+        this is a deterministic function of the weights: the number to compare against a target.
+        Returns a float: the mean over the split's captions of the per-caption loss of _step.
+        """
+        captions_all = self.data[f"{split}_captions"]
+        image_idxs = self.data[f"{split}_image_idxs"]
+        features_all = self.data[f"{split}_features"]
+        weight = self.model.output.weight
+        was_training = self.model.training
+        self.model.eval()
+        total = 0.0
+        with torch.no_grad():
+            for start in range(0, captions_all.shape[0], batch_size):
+                captions = torch.as_tensor(captions_all[start:start + batch_size], dtype=torch.long,
+                                           device=weight.device)
+                features = torch.as_tensor(np.asarray(features_all[image_idxs[start:start + batch_size]]),
+                                           dtype=weight.dtype, device=weight.device)
+                logits = self.model(features, captions[:, :-1])
+                loss = self.transformer_temporal_softmax_loss(logits, captions[:, 1:],
+                                                              captions[:, 1:] != self.model._null)
+                total += loss.item() * captions.shape[0]
+        self.model.train(was_training)
+        return total / captions_all.shape[0]
+
     def transformer_temporal_softmax_loss(self, x, y, mask):
         """Cross-entropy of the scores x against the next words y, ignoring <NULL> positions.
 

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..transformer_layers import MultiHeadAttention, PositionalEncoding, reference_positional_encoding
+from ..transformer_layers import MultiHeadAttention, PositionalEncoding
 
 
 class CaptioningTransformer(nn.Module):
@@ -259,10 +259,11 @@ class TransformerDecoder(nn.Module):
 def torch_reference_scores(model, features, captions):
     """Scores of `model` recomputed with torch.nn.TransformerDecoder and the same weights.
 
-    An independent reference for CaptioningTransformer.forward: the positional encodings come
-    from the formula (reference_positional_encoding), the decoder layers from torch.nn, the
-    causal mask from torch.nn.Transformer. Uses the model's embedding, projection and output
-    layers (plain nn.Embedding / nn.Linear). Call with the model in eval mode.
+    An independent reference for CaptioningTransformer.forward: the decoder layers come from
+    torch.nn, the causal mask from torch.nn.Transformer. It reuses the model's embedding,
+    projection and output layers (plain nn.Embedding / nn.Linear) and its table of positional
+    encodings (checked on its own against the formula), so that a float64 model is compared in
+    float64 throughout. Call with the model in eval mode.
     """
     layer0 = model.transformer.layers[0]
     W = model.embedding.embedding_dim
@@ -284,9 +285,7 @@ def torch_reference_scores(model, features, captions):
                 getattr(theirs, name).load_state_dict(getattr(ours, name).state_dict())
 
         T = captions.shape[1]
-        pe = reference_positional_encoding(T, W).to(device=ref_layer.linear1.weight.device,
-                                                    dtype=model.output.weight.dtype)
-        tgt = model.embedding(captions) + pe
+        tgt = model.embedding(captions) + model.positional_encoding.pe[:, :T]
         memory = model.visual_projection(features).unsqueeze(1)
         causal = nn.Transformer.generate_square_subsequent_mask(T, device=tgt.device, dtype=tgt.dtype)
         return model.output(ref(tgt, memory, tgt_mask=causal))
