@@ -233,3 +233,19 @@ def test_solver_overfits_a_tiny_dataset_and_sampling_recovers_its_captions():
     sampled = model.sample(data["train_features"], max_length=6)
     truth = data["train_captions"][:, 1:7]
     assert np.array_equal(sampled, truth), "after overfitting, sample should reproduce the training captions"
+
+
+def test_evaluate_loss_is_the_eval_mode_loss_over_all_captions():
+    from cs231n.captioning_solver_transformer import CaptioningSolverTransformer
+
+    torch.manual_seed(0)
+    data = _synthetic_data(num_images=7)
+    model = CaptioningTransformer(WORD_TO_IDX, input_dim=10, wordvec_dim=16, num_heads=2, num_layers=1,
+                                  max_length=20, dim_feedforward=32).train()
+    solver = CaptioningSolverTransformer(model, data, idx_to_word=WORDS, verbose=False)
+    got = solver.evaluate_loss(batch_size=3)  # batches of 3, 3 and 1 captions
+    expected = _eval_loss(solver, data)
+    assert abs(got - expected) < 1e-6, f"evaluate_loss: {got} but the eval-mode loss over all captions is {expected}"
+    model.train()
+    solver.evaluate_loss()
+    assert model.training, "evaluate_loss must put the model back in training mode"
