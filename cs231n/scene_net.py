@@ -15,16 +15,17 @@ import torch
 from torch import nn
 
 from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
-from .scenes import BACKGROUNDS, CLASS_NAMES, IMAGE_SIZE, POSITIONS, SIZES
+from .scenes import BACKGROUNDS, CLASS_NAMES, POSITIONS, SIZES
 
 FEATURE_DIM = 1024
+NUM_CLASSES = len(CLASS_NAMES)
 CHECKPOINT_NAME = "scene_net.pt"
 
 
 class SceneNet(nn.Module):
     """Input: (N, 3, 64, 64) images normalised with SQUEEZENET_MEAN/STD. Output: class scores (N, 30)."""
 
-    def __init__(self, num_classes=len(CLASS_NAMES)):
+    def __init__(self, num_classes=NUM_CLASSES):
         super().__init__()
 
         def block(c_in, c_out):
