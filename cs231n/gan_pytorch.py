@@ -381,7 +381,7 @@ def gradient_penalty(D, real_data, fake_data):
 
 def run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, loader_train, show_every=250,
               batch_size=128, noise_size=96, num_epochs=10, *, num_iters=None, critic_steps=1,
-              gp_weight=0.0, on_show=None, seed=None, desc="GAN"):
+              gp_weight=0.0, on_show=None, history=None, seed=None, desc="GAN"):
     """
     Train a GAN, with a progress bar.
 
@@ -398,6 +398,7 @@ def run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, load
     - critic_steps: discriminator steps per generator step (5 for WGAN-GP).
     - gp_weight: weight of gradient_penalty added to the discriminator loss (10 for WGAN-GP; 0: none).
     - on_show: optional callback on_show(iter_count, images (16, 784) numpy) to display samples.
+    - history: optional list; (discriminator loss, generator loss) is appended after every generator step.
     - seed: if given, seed torch's random generator first, so the noise draws are reproducible.
     - desc: the progress bar's label.
 
@@ -441,6 +442,8 @@ def run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, load
             G_solver.step()
 
             iter_count += 1
+            if history is not None:
+                history.append((d_total_error.item(), g_error.item()))
             bar.update(1)
             bar.set_postfix(D=f"{d_total_error.item():.3f}", G=f"{g_error.item():.3f}", refresh=False)
             last = num_iters is not None and iter_count >= num_iters
@@ -748,8 +751,8 @@ class FeatureNet(nn.Module):
         return self.head(self.features(x))
 
 
-def _tensors(dataset, n=None):
-    """The first n images of a torchvision MNIST-style dataset as (n, 1, 28, 28) in [-1, 1], and labels."""
+def dataset_tensors(dataset, n=None):
+    """The first n images of a torchvision MNIST-style dataset as (n, 1, 28, 28) in [-1, 1], and labels (n,)."""
     n = len(dataset) if n is None else n
     x = dataset.data[:n].float().div(255).unsqueeze(1)
     return preprocess_img(x), dataset.targets[:n].clone()
@@ -764,24 +767,24 @@ def train_feature_classifier(train_set, test_set, num_train=20000, epochs=2, bat
     - train_set, test_set: the datasets returned by load_gan_data(True) and load_gan_data(False).
     - num_train, epochs, batch_size: training size; a couple of epochs on 20000 images give ~90%.
     - seed: seed for the initialization and the shuffling.
-    - cache: load/save the weights at datasets/gan_feature_net_<dataset>.pt.
+    - cache: load/save the weights at datasets/gan_feature_net_v1_<dataset>.pt (v1: FeatureNet as defined here).
 
     Returns:
     - model: the trained FeatureNet, in eval mode, on the CPU.
     - test_acc: its accuracy on the first 2000 test images.
     """
     name = getattr(train_set, "gan_name", type(train_set).__name__)
-    path = datasets_dir() / f"gan_feature_net_{name.replace('-', '_').lower()}.pt"
+    path = datasets_dir() / f"gan_feature_net_v1_{name.replace('-', '_').lower()}.pt"
     torch.manual_seed(seed)
     model = FeatureNet()
-    x_test, y_test = _tensors(test_set, 2000)
+    x_test, y_test = dataset_tensors(test_set, 2000)
     if cache and path.is_file():
         model.load_state_dict(torch.load(path, weights_only=True))
         model.eval()
         acc = _accuracy(model, x_test, y_test)
         _say(verbose, f"Feature classifier ({name}): loaded from {path}, test accuracy {acc:.3f}")
         return model, acc
-    x, y = _tensors(train_set, num_train)
+    x, y = dataset_tensors(train_set, num_train)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(seed)
     model.train()
