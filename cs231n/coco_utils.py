@@ -132,3 +132,27 @@ def _resolve_base_dir(base_dir):
         return sample, "sample"
     raise FileNotFoundError(f"No COCO captioning data in {datasets_dir()}: run `bash setup_coco.sh` (real "
                             f"data, about 1 GB) or `bash setup_coco.sh --sample` (the embedded sample).")
+
+
+def show_captioned(images, titles, suptitle):
+    """Plot a row of images, each titled with its captions; a missing image (a dead URL) stays blank.
+
+    images: list of uint8 arrays (H, W, 3) or None; titles: one string per image (lines split on
+    newlines, <START>/<END> dropped); suptitle: the figure's title, which should name the data source.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(images), figsize=(3.6 * len(images), 5.2), squeeze=False)
+    for ax, img, title in zip(axes[0], images, titles):
+        if img is not None:
+            ax.imshow(img)
+        else:
+            ax.text(0.5, 0.5, "image unavailable", ha="center", va="center")
+        lines = title.replace("<START> ", "").replace(" <END>", "").split("\n")
+        ax.set_title("\n".join(textwrap.fill(line, 34) for line in lines), fontsize=9)
+        ax.axis("off")
+    fig.suptitle(suptitle)
+    plt.tight_layout(rect=(0, 0, 1, 0.93))  # leave the top strip for the figure's title
+    plt.show()
