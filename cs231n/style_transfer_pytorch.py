@@ -217,9 +217,9 @@ PRESETS = {
     "squeezenet": dict(image_size=192, style_size=512, content_layer=3, content_weight=5e-2,
                        style_layers=(1, 4, 6, 7), style_weights=(20000, 500, 12, 1), tv_weight=5e-2,
                        optimizer="adam", num_iters=200),
-    "random": dict(image_size=160, style_size=192, content_layer=4, content_weight=1e-6,
+    "random": dict(image_size=128, style_size=192, content_layer=4, content_weight=1e-6,
                    style_layers=(1, 4, 7, 10, 13), style_weights=(400, 200, 130, 70, 30), tv_weight=1e-5,
-                   optimizer="lbfgs", num_iters=150),
+                   optimizer="lbfgs", num_iters=120),
 }
 
 # The classic images (the course repository's styles/ folder); put them in datasets/styles/ to use them.

@@ -76,8 +76,7 @@ def test_gram_matrix_matches_loop_on_non_square_batch(normalize):
         for c in range(C):
             for d in range(C):
                 expected[n, c, d] = np.sum(f[n, c] * f[n, d])
-    if normalize:
-        expected /= H * W * C
+    expected = expected / (H * W * C) if normalize else expected
     _close(f"gram_matrix(normalize={normalize}) on (2, 3, 4, 5) features",
            gram_matrix(features, normalize=normalize), expected)
 
