@@ -89,11 +89,11 @@ def tv_loss(img, tv_weight):
     Compute total variation loss.
 
     Inputs:
-    - img: PyTorch Variable of shape (N, 3, H, W) holding an input image (or a batch of them).
+    - img: PyTorch Tensor of shape (N, 3, H, W) holding an input image (or a batch of them).
     - tv_weight: Scalar giving the weight w_t to use for the TV loss.
 
     Returns:
-    - loss: PyTorch Variable holding a scalar giving the total variation loss for img weighted by
+    - loss: PyTorch Tensor holding a scalar giving the total variation loss for img weighted by
       tv_weight: w_t * (sum of squared differences between vertically adjacent pixels + sum of
       squared differences between horizontally adjacent pixels), over all channels.
     """
