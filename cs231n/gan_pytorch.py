@@ -11,6 +11,9 @@ import os
 import shutil
 import socket
 import sys
+import threading
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -591,7 +594,7 @@ def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
     if offline_forced():
         note = "offline: CS231N_OFFLINE=1"
     else:
-        reason = _try_mnist_download(root)
+        reason = download_mnist(root)
         if reason is None:
             ds = dset.MNIST(str(root), train=train, download=False, transform=T.ToTensor())
             ds.gan_name = "MNIST"
@@ -623,24 +626,54 @@ def _mnist_ready(root):
     return all((raw / name[: -len(".gz")]).is_file() for name, _ in dset.MNIST.resources)
 
 
-def _try_mnist_download(root):
-    """Let torchvision download and verify MNIST; return None on success, else a short reason."""
+def download_mnist(root=None, timeout=30):
+    """Let torchvision download and verify MNIST into root/MNIST (default root: datasets_dir()).
+
+    Returns None on success, else a short reason. A quick probe of torchvision's first mirror comes
+    first, so that an unreachable network fails in seconds instead of timing out file by file.
+    """
     import torchvision.datasets as dset
 
+    root = Path(root) if root is not None else datasets_dir()
+    host = urllib.parse.urlparse(dset.MNIST.mirrors[0]).hostname
+    if not _reachable(dset.MNIST.mirrors[0], timeout=min(timeout, 10)):
+        return f"offline, cannot reach {host}"
     chatter = io.StringIO()  # torchvision prints a line per file and mirror; we print one line in all
     old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(60)  # a dead network must not hang the notebook
+    socket.setdefaulttimeout(timeout)  # a stalled connection must not hang the notebook
     try:
         with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
             dset.MNIST(str(root), train=True, download=True)
             dset.MNIST(str(root), train=False, download=True)
     except Exception as e:  # any network or checksum failure means: use the embedded default
         text = str(e).strip().splitlines()
-        last = text[-1] if text else e.__class__.__name__
-        return ("offline" if "resolution" in last or "Name or service" in last else last)[:120]
+        return (text[-1] if text else e.__class__.__name__)[:120]
     finally:
         socket.setdefaulttimeout(old_timeout)
     return None
+
+
+def _reachable(url, timeout):
+    """True when url's host accepts a TCP connection within timeout seconds, DNS lookup included.
+
+    With a proxy configured for the scheme we cannot tell, and answer True."""
+    parts = urllib.parse.urlparse(url)
+    if urllib.request.getproxies().get(parts.scheme):
+        return True
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    outcome = []
+
+    def probe():
+        try:
+            socket.create_connection((parts.hostname, port), timeout=timeout).close()
+            outcome.append(True)
+        except OSError:
+            outcome.append(False)
+
+    worker = threading.Thread(target=probe, daemon=True)  # getaddrinfo itself has no timeout
+    worker.start()
+    worker.join(timeout + 1)
+    return bool(outcome and outcome[0])
 
 
 def _prepare_fashion_mnist(root, system_dir):

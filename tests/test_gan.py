@@ -393,6 +393,16 @@ def test_loader_reads_fashion_mnist_package_when_offline(tmp_path, monkeypatch, 
     assert type(ds).__name__ == "FashionMNIST", "load_gan_data: should read through torchvision's FashionMNIST"
 
 
+def test_loader_falls_back_when_mnist_unreachable(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    monkeypatch.setattr(gan, "_reachable", lambda url, timeout: False)
+    system = _fake_fashion_mnist(tmp_path / "system")
+    ds = gan.load_gan_data(train=False, root=tmp_path / "data", system_dir=system)
+    out = capsys.readouterr().out
+    assert ds.gan_name == "Fashion-MNIST", "load_gan_data: should fall back to Fashion-MNIST"
+    assert "MNIST download failed: offline" in out and len(out.strip().splitlines()) == 1, out
+
+
 def test_loader_names_the_fix_when_no_data(tmp_path, monkeypatch):
     monkeypatch.setenv("CS231N_OFFLINE", "1")
     with pytest.raises(RuntimeError, match="setup_gan_data.sh"):

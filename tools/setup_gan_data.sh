@@ -57,13 +57,13 @@ if [[ ${CS231N_OFFLINE:-} != "" && ${CS231N_OFFLINE:-} != 0 ]]; then
 else
     echo "GAN data: downloading MNIST with torchvision into $data/MNIST ..."
     log=$(mktemp)
-    # torchvision verifies each file's MD5; a 60 s socket timeout keeps a dead network from hanging.
-    if "$python" -c '
-import socket, sys
-import torchvision.datasets as d
-socket.setdefaulttimeout(60)
-for train in (True, False):
-    d.MNIST(sys.argv[1], train=train, download=True)
+    # torchvision verifies each file's MD5; download_mnist probes the network first and uses timeouts.
+    if PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -c '
+import sys
+from cs231n.gan_pytorch import download_mnist
+reason = download_mnist(sys.argv[1])
+if reason:
+    sys.exit(reason)
 ' "$data" >"$log" 2>&1; then
         rm -f "$log"
         echo "GAN data: MNIST ready in $data/MNIST."
@@ -86,7 +86,8 @@ if ! apt-get update -q >"$log" 2>&1; then
 fi
 echo "GAN data: apt-get install dataset-fashion-mnist ..."
 if ! apt-get install -y -q dataset-fashion-mnist >"$log" 2>&1 || ! have_fashion_mnist; then
-    echo "setup_gan_data: installing dataset-fashion-mnist failed ($(tail -1 "$log" | cut -c1-100));" \
+    reason=$(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100 || true)
+    echo "setup_gan_data: installing dataset-fashion-mnist failed (${reason:-no files in $fmnist});" \
         "fix: check that a Debian mirror is reachable and run 'apt-get install dataset-fashion-mnist'." >&2
     rm -f "$log"
     exit 1
