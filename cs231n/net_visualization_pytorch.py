@@ -6,13 +6,14 @@ model's parameters exactly as they were. The model is expected in eval mode, tak
 (N, 3, H, W) (see `preprocess`) and returning class scores (N, C).
 """
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
 from scipy.ndimage import gaussian_filter1d
 
 from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+from .torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
+from .torch_utils import rescale  # noqa: F401  (re-exported: part of the classic API)
 
 
 def load_model_and_images(num=None, device=None):
@@ -41,7 +42,7 @@ def load_model_and_images(num=None, device=None):
     reason = "CS231N_OFFLINE=1" if offline_forced() else None
     if reason is None:
         try:
-            model, class_names = _load_squeezenet()
+            model, class_names = load_squeezenet()
             X, y, _ = load_imagenet_val(num, source="imagenet", verbose=False)
             source = "imagenet"
             line = (f"Network visualization: SqueezeNet 1.1 (torchvision's ImageNet weights, "
@@ -61,22 +62,9 @@ def load_model_and_images(num=None, device=None):
     return model, X, y, list(class_names), source
 
 
-def _load_squeezenet():
-    """SqueezeNet 1.1 with ImageNet weights (torchvision downloads and caches them) and its 1000 names."""
-    from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
-
-    weights = SqueezeNet1_1_Weights.IMAGENET1K_V1
-    return squeezenet1_1(weights=weights, progress=False), list(weights.meta["categories"])
-
-
 def _why_unavailable(error):
     """A few words on why the real model or images could not be had, for the one-line report."""
-    import urllib.error
-
-    from .download import OfflineError
-
-    unreachable = isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
-    if isinstance(error, OfflineError) or unreachable:
+    if unreachable(error):
         return "offline: the ImageNet weights or images cannot be downloaded"
     return f"the real data failed: {str(error).rstrip('.')}"
 
@@ -323,17 +311,7 @@ def preprocess(img, size=224):
     Returns: A float32 Tensor of shape (1, 3, H', W'), each channel standardised with
     SQUEEZENET_MEAN and SQUEEZENET_STD.
     """
-    if isinstance(img, np.ndarray):
-        img = Image.fromarray(img)
-    img = img.convert("RGB")
-    if size is not None and min(img.size) != size:
-        w, h = img.size
-        scale = size / min(w, h)
-        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR)
-    x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, H, W)
-    mean = torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
-    std = torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1)
-    return ((x - mean) / std)[None]  # (1, 3, H, W)
+    return image_to_tensor(img, size, Image.BILINEAR)
 
 
 def deprocess(img, should_rescale=True):
@@ -342,20 +320,7 @@ def deprocess(img, should_rescale=True):
     With should_rescale=True the pixel values are first stretched to fill [0, 1] (`rescale`), which
     makes small differences and synthetic images visible; without it they are clipped to [0, 1].
     """
-    x = img.detach().cpu().float()
-    if x.dim() == 4:
-        x = x[0]  # (3, H, W)
-    x = x * torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1) + torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
-    if should_rescale:
-        x = rescale(x)
-    x = x.clamp(0, 1).permute(1, 2, 0)  # (H, W, 3)
-    return Image.fromarray((x.numpy() * 255).round().astype(np.uint8))
-
-
-def rescale(x):
-    """Stretch the values of x linearly onto [0, 1] (a constant input becomes all zeros)."""
-    low, high = x.min(), x.max()
-    return (x - low) / max(float(high - low), 1e-12)
+    return Image.fromarray(tensor_to_image(img, should_rescale))
 
 
 def blur_image(X, sigma=1):

@@ -8,7 +8,9 @@ import torch
 import torch.nn as nn
 from PIL import Image
 
-from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, load_image
+from cs231n.image_utils import load_image
+from cs231n.torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
+from cs231n.torch_utils import rescale  # noqa: F401  (re-exported: part of the classic API)
 
 
 def content_loss(content_weight, content_current, content_original):
@@ -137,17 +139,7 @@ def preprocess(img, size=512):
     Returns: A float32 Tensor of shape (1, 3, H', W'), each channel standardised with
     SQUEEZENET_MEAN and SQUEEZENET_STD.
     """
-    if isinstance(img, np.ndarray):
-        img = Image.fromarray(img)
-    img = img.convert("RGB")
-    if size is not None and min(img.size) != size:
-        w, h = img.size
-        scale = size / min(w, h)
-        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BICUBIC)
-    x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, H, W)
-    mean = torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
-    std = torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1)
-    return ((x - mean) / std)[None].contiguous()  # (1, 3, H, W)
+    return image_to_tensor(img, size, Image.BICUBIC)
 
 
 def deprocess(img, should_rescale=False):
@@ -156,19 +148,7 @@ def deprocess(img, should_rescale=False):
     Pixel values are clipped to [0, 1]; with should_rescale=True they are first stretched to fill
     [0, 1] (`rescale`), as the classic notebook did.
     """
-    x = img.detach().cpu().float()
-    if x.dim() == 4:
-        x = x[0]  # (3, H, W)
-    x = x * torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1) + torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
-    if should_rescale:
-        x = rescale(x)
-    return (x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)  # (H, W, 3)
-
-
-def rescale(x):
-    """Stretch the values of x linearly onto [0, 1] (a constant input becomes all zeros)."""
-    low, high = x.min(), x.max()
-    return (x - low) / max(float(high - low), 1e-12)
+    return tensor_to_image(img, should_rescale)
 
 
 def features_from_img(imgpath, imgsize, cnn):
@@ -294,16 +274,12 @@ def load_style_transfer_setup(device=None):
 
 
 def _load_squeezenet_features():
-    from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
-
-    return squeezenet1_1(weights=SqueezeNet1_1_Weights.IMAGENET1K_V1, progress=False).features
+    return load_squeezenet()[0].features
 
 
 def _why_unavailable(error):
     """A few words on why the ImageNet weights could not be had, for the one-line report."""
-    import urllib.error
-
-    if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
+    if unreachable(error):
         return "offline: the ImageNet weights cannot be downloaded"
     return f"the ImageNet weights failed to load: {str(error).rstrip('.')}"
 

@@ -10,3 +10,70 @@ def pick_device():
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def image_to_tensor(img, size=None, resample=None):
+    """A PIL image or uint8 array (H, W, 3) -> the normalised float32 batch of one (1, 3, H', W') that
+    SqueezeNet and our offline models take: shorter side resized to `size` (None keeps it), each channel
+    standardised with SQUEEZENET_MEAN and SQUEEZENET_STD."""
+    import numpy as np
+    from PIL import Image
+
+    from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+
+    if isinstance(img, np.ndarray):
+        img = Image.fromarray(img)
+    img = img.convert("RGB")
+    if size is not None and min(img.size) != size:
+        w, h = img.size
+        scale = size / min(w, h)
+        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), resample or Image.BICUBIC)
+    x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, H, W)
+    mean = torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
+    std = torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1)
+    return ((x - mean) / std)[None].contiguous()  # (1, 3, H, W)
+
+
+def tensor_to_image(img, should_rescale=False):
+    """Undo `image_to_tensor`: a normalised tensor (1, 3, H, W) or (3, H, W) -> uint8 array (H, W, 3).
+
+    Values are clipped to [0, 1]; with should_rescale=True they are first stretched to fill [0, 1]
+    (`rescale`), which makes small differences and synthetic images visible.
+    """
+    import numpy as np
+
+    from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+
+    x = img.detach().cpu().float()
+    if x.dim() == 4:
+        x = x[0]  # (3, H, W)
+    x = x * torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1) + torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
+    if should_rescale:
+        x = rescale(x)
+    return (x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)  # (H, W, 3)
+
+
+def rescale(x):
+    """Stretch the values of x linearly onto [0, 1] (a constant input becomes all zeros)."""
+    low, high = x.min(), x.max()
+    return (x - low) / max(float(high - low), 1e-12)
+
+
+def load_squeezenet():
+    """SqueezeNet 1.1 with ImageNet weights through torchvision's weights API (downloaded once into its
+    own cache) and its 1000 class names. Raises whatever the download raises when offline."""
+    from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
+
+    weights = SqueezeNet1_1_Weights.IMAGENET1K_V1
+    return squeezenet1_1(weights=weights, progress=False), list(weights.meta["categories"])
+
+
+def unreachable(error):
+    """True when an exception means the host could not be reached (as opposed to a broken download)."""
+    import urllib.error
+
+    from .download import OfflineError
+
+    if isinstance(error, OfflineError):
+        return True
+    return isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)

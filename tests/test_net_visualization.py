@@ -280,7 +280,7 @@ def fake_models(monkeypatch):
     def fake_scene_classifier(verbose=True):
         return TinyNet(num_classes=30), [f"scene class {i}" for i in range(30)]
 
-    monkeypatch.setattr(nv, "_load_squeezenet", fake_squeezenet)
+    monkeypatch.setattr(nv, "load_squeezenet", fake_squeezenet)
     monkeypatch.setattr(scene_net, "load_scene_classifier", fake_scene_classifier)
     return calls
 
@@ -339,8 +339,8 @@ def test_load_squeezenet_uses_torchvision_weights_api(monkeypatch):
         return state
 
     monkeypatch.setattr(tv_api, "load_state_dict_from_url", fake_load_state_dict_from_url)
-    model, names = nv._load_squeezenet()
+    model, names = nv.load_squeezenet()
     assert asked == ["https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth"], \
-        f"_load_squeezenet: asked torchvision for {asked}, not SqueezeNet 1.1's ImageNet weights"
-    assert len(names) == 1000 and names[0] == "tench", "_load_squeezenet: not the 1000 ImageNet class names"
-    assert torch.equal(model.features[0].weight, state["features.0.weight"]), "_load_squeezenet: weights not loaded"
+        f"load_squeezenet: asked torchvision for {asked}, not SqueezeNet 1.1's ImageNet weights"
+    assert len(names) == 1000 and names[0] == "tench", "load_squeezenet: not the 1000 ImageNet class names"
+    assert torch.equal(model.features[0].weight, state["features.0.weight"]), "load_squeezenet: weights not loaded"
