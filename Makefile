@@ -32,9 +32,11 @@ bench: $(STAMP)
 	bash tools/run_bench.sh
 
 student: $(STAMP)
+	@[ -f tools/build_student.py ] || { echo "make student: for instructors; this is the student edition"; exit 1; }
 	$(PY) tools/build_student.py --zip
 
 check-student: $(STAMP)
+	@[ -f tools/check_student_edition.py ] || { echo "make check-student: for instructors; this is the student edition"; exit 1; }
 	$(PY) tools/check_student_edition.py
 
 submit: $(STAMP)
