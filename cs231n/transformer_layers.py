@@ -40,9 +40,6 @@ class PositionalEncoding(nn.Module):
         pe[0, :, 0::2] = torch.sin(angle)
         pe[0, :, 1::2] = torch.cos(angle)
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        ############################################################################
-        #                             END OF YOUR CODE                             #
-        ############################################################################
 
         # A buffer moves with .to(device) and is saved with the model, but is not trained.
         self.register_buffer("pe", pe)
@@ -65,9 +62,6 @@ class PositionalEncoding(nn.Module):
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         output = self.dropout(x + self.pe[:, :S, :])  # (N, S, D); pe broadcasts over the batch
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        ############################################################################
-        #                             END OF YOUR CODE                             #
-        ############################################################################
         return output
 
 
@@ -154,9 +148,6 @@ class MultiHeadAttention(nn.Module):
         y = y.transpose(1, 2).reshape(N, S, E)  # (N, S, E): heads side by side
         output = self.proj(y)
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        ############################################################################
-        #                             END OF YOUR CODE                             #
-        ############################################################################
         return output
 
 

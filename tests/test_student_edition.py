@@ -148,7 +148,8 @@ def test_nested_function_blank_is_named_after_outer_function():
     (f"def f():\n    x = 1\n    {END}\n", 3, "END marker without a START"),
     (f"def f():\n    {START}\n    x = 1\n", 2, "has no END"),
     ("def f():\n    # *****START OF YOUR CODE (DO NOT DELETE THIS LINE)*****\n", 2, "malformed marker"),
-], ids=["nested", "end-without-start", "start-without-end", "malformed"])
+    ("def f():\n    x = 1\n    # *****END OF YOUR CODE (DO NOT DELETE THIS LINE)*****\n", 3, "malformed marker"),
+], ids=["nested", "end-without-start", "start-without-end", "malformed-start", "malformed-end"])
 def test_bad_markers_fail_naming_file_and_line(source, line, words):
     with pytest.raises(bs.BuildError, match=rf"^cs231n/bad\.py:{line}: .*{words}"):
         bs.blank_python(source, "cs231n/bad.py")

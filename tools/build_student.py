@@ -120,7 +120,7 @@ def _marker_kind(line):
         return "start"
     if stripped == END_MARKER:
         return "end"
-    # The classic '#   END OF YOUR CODE   #' banner is fine; a line that tries to be a marker
+    # The classic banner (a comment line of hashes around the words) is fine; a line that tries to be a marker
     # (stars or 'DO NOT DELETE') but differs is not.
     if (stripped.startswith("#") and ("START OF YOUR CODE" in stripped or "END OF YOUR CODE" in stripped)
             and ("*****" in stripped or "DO NOT DELETE" in stripped)):

@@ -25,6 +25,7 @@ NOTEBOOKS = [
 ]
 SUBMISSION_NAME = "cs231n_assignment3_submission.zip"
 _MARKER = "START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)"
+_END_MARKER = "END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)"
 _UNFINISHED = "fill in the code between the START/END markers"
 
 
@@ -37,7 +38,7 @@ def modules_with_blanks(root):
     found = []
     for path in sorted((root / "cs231n").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if any(line.strip().startswith("#") and _MARKER in line for line in text.splitlines()):
+        if any(line.strip().startswith("#") and (_MARKER in line or _END_MARKER in line) for line in text.splitlines()):
             found.append(path.relative_to(root).as_posix())
     return found
 

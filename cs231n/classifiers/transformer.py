@@ -94,9 +94,6 @@ class CaptioningTransformer(nn.Module):
         decoded = self.transformer(tgt=caption_embeddings, memory=memory, tgt_mask=tgt_mask)  # (N, T, W)
         scores = self.output(decoded)  # (N, T, V)
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        ############################################################################
-        #                             END OF YOUR CODE                             #
-        ############################################################################
         return scores
 
     def sample(self, features, max_length=30, beam_size=1):
