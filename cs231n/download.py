@@ -131,7 +131,12 @@ def _discard(part):
 
 def file_sha256(path):
     """Hex SHA-256 of a file, read in chunks (fine for files of several GB)."""
-    h = hashlib.sha256()
+    return file_digest(path, "sha256")
+
+
+def file_digest(path, algorithm):
+    """Hex digest of a file with any hashlib algorithm ("sha256", "md5", ...), read in chunks."""
+    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)

@@ -734,13 +734,9 @@ def _dpkg_md5sums(system_dir):
 
 
 def _md5(path):
-    import hashlib
+    from .download import file_digest
 
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_digest(path, "md5")
 
 
 def _idx_complete(path):
