@@ -13,13 +13,7 @@ WORD_TO_IDX = {w: i for i, w in enumerate(WORDS)}
 NULL, START, END = 0, 1, 2
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These tensors are tiny: one thread avoids thread start-up and contention on shared cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _model(seed=0, W=16, heads=2, layers=2, spread=0.5, vocab=WORD_TO_IDX, ffn=32):
