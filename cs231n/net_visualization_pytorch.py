@@ -311,7 +311,7 @@ def preprocess(img, size=224):
     Returns: A float32 Tensor of shape (1, 3, H', W'), each channel standardised with
     SQUEEZENET_MEAN and SQUEEZENET_STD.
     """
-    return image_to_tensor(img, size, Image.BILINEAR)
+    return image_to_tensor(img, size)
 
 
 def deprocess(img, should_rescale=True):

@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
-from PIL import Image
 
 from cs231n.image_utils import load_image
 from cs231n.torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
@@ -139,7 +138,7 @@ def preprocess(img, size=512):
     Returns: A float32 Tensor of shape (1, 3, H', W'), each channel standardised with
     SQUEEZENET_MEAN and SQUEEZENET_STD.
     """
-    return image_to_tensor(img, size, Image.BICUBIC)
+    return image_to_tensor(img, size)
 
 
 def deprocess(img, should_rescale=False):

@@ -12,26 +12,22 @@ def pick_device():
     return torch.device("cpu")
 
 
-def image_to_tensor(img, size=None, resample=None):
+def image_to_tensor(img, size=None):
     """A PIL image or uint8 array (H, W, 3) -> the normalised float32 batch of one (1, 3, H', W') that
-    SqueezeNet and our offline models take: shorter side resized to `size` (None keeps it), each channel
-    standardised with SQUEEZENET_MEAN and SQUEEZENET_STD."""
+    SqueezeNet and our offline models take, exactly the classic pipeline: torchvision's ``Resize(size)``
+    (shorter side to `size`, aspect kept, bilinear; None keeps the size), ``ToTensor()``,
+    ``Normalize(SQUEEZENET_MEAN, SQUEEZENET_STD)``, and a leading batch dimension."""
     import numpy as np
     from PIL import Image
+    from torchvision import transforms as T
 
     from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
 
     if isinstance(img, np.ndarray):
         img = Image.fromarray(img)
-    img = img.convert("RGB")
-    if size is not None and min(img.size) != size:
-        w, h = img.size
-        scale = size / min(w, h)
-        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), resample or Image.BICUBIC)
-    x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1)  # (3, H, W)
-    mean = torch.from_numpy(SQUEEZENET_MEAN).view(3, 1, 1)
-    std = torch.from_numpy(SQUEEZENET_STD).view(3, 1, 1)
-    return ((x - mean) / std)[None].contiguous()  # (1, 3, H, W)
+    steps = [T.Resize(size)] if size is not None else []
+    steps += [T.ToTensor(), T.Normalize(mean=SQUEEZENET_MEAN.tolist(), std=SQUEEZENET_STD.tolist())]
+    return T.Compose(steps)(img.convert("RGB"))[None].contiguous()  # (1, 3, H, W)
 
 
 def tensor_to_image(img, should_rescale=False):

@@ -1,0 +1,76 @@
+"""One-line numeric checks shared by every notebook: print what was compared, then pass or stop.
+
+A cell that runs several checks wraps them in ``with check_all():`` so every check prints its line
+before the cell stops: a failing ``dx`` no longer hides ``dWx``, ``dWh`` and ``db``. Each check takes
+an optional ``hint``, one line naming the likely mistake, printed only when the check fails.
+"""
+
+import contextlib
+
+import numpy as np
+
+_stack = []
+
+
+def rel_error(x, y):
+    """Maximum relative error, max(|x - y| / max(1e-8, |x| + |y|)), as in the classic notebooks."""
+    x = np.asarray(_to_numpy(x), dtype=np.float64)
+    y = np.asarray(_to_numpy(y), dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+@contextlib.contextmanager
+def check_all():
+    """Run every check in the block, print each line, then fail once if any failed.
+
+    The AssertionError lists every failed check, one a line.
+    """
+    failures = []
+    _stack.append(failures)
+    try:
+        yield
+    finally:
+        _stack.pop()
+    if failures:
+        raise AssertionError(f"{len(failures)} check(s) failed:\n" + "\n".join(failures))
+
+
+def _report(msg, ok, hint):
+    if not ok and hint:
+        msg = f"{msg}\n    hint: {hint}"
+    print(msg)
+    if not ok:
+        if _stack:
+            _stack[-1].append(msg)
+        else:
+            raise AssertionError(msg)
+
+
+def check_close(name, actual, expected, tol, hint=""):
+    """Print '<name>: rel error E (tol T) PASS|FAIL'; on FAIL print the hint and fail.
+
+    A shape mismatch fails with both shapes named, before any arithmetic. Inside ``check_all()`` the
+    failure is recorded and the block fails at its end; outside, AssertionError is raised at once.
+    Returns the relative error (inf on a shape mismatch).
+    """
+    a, e = np.asarray(_to_numpy(actual)), np.asarray(_to_numpy(expected))
+    if a.shape != e.shape:
+        _report(f"{name}: shape {a.shape} but expected {e.shape} FAIL", False, hint)
+        return float("inf")
+    err = rel_error(a, e)
+    ok = bool(np.isfinite(err) and err <= tol)
+    _report(f"{name}: rel error {err:.2e} (tol {tol:.0e}) {'PASS' if ok else 'FAIL'}", ok, hint)
+    return err
+
+
+def check_true(name, condition, detail="", hint=""):
+    """Print '<name>: <detail> PASS|FAIL'; on FAIL print the hint and fail (see check_close)."""
+    ok = bool(condition)
+    _report(f"{name}: {detail} {'PASS' if ok else 'FAIL'}".replace("  ", " "), ok, hint)
+    return ok
+
+
+def _to_numpy(x):
+    if hasattr(x, "detach"):  # a torch tensor, without importing torch here
+        return x.detach().cpu().numpy()
+    return x
