@@ -45,6 +45,8 @@ INSTRUCTOR_ONLY = [
     "tests/test_hygiene.py",  # outputs-free notebooks and lint are rules for this repository, not for students
     ".ci/",
     "bench/",  # times the solutions; its per-step baselines are solutions themselves
+    "tests/test_classic_variants.py",  # classic-style solutions of every blank
+    "tests/_variants.py",  # the harness that runs them
 ]
 
 START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
