@@ -90,8 +90,9 @@ class CaptioningSolver:
             raise ValueError(f"Unrecognized arguments {extra}")
 
         # Make sure the update rule exists, then replace the string name with the actual function
-        if not hasattr(optim, self.update_rule):
-            raise ValueError(f'Invalid update_rule "{self.update_rule}": use "sgd" or "adam"')
+        if not callable(getattr(optim, self.update_rule, None)):
+            raise ValueError(f'Invalid update_rule "{self.update_rule}": use "sgd", "sgd_momentum", '
+                             f'"rmsprop" or "adam"')
         self.update_rule = getattr(optim, self.update_rule)
 
         self._reset()

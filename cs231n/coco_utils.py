@@ -9,9 +9,13 @@ import numpy as np
 
 from . import coco_sample
 from .data_utils import datasets_dir
-from .setup_coco import real_data_ready
+from .setup_coco import FULL_FEATURE_FILES, find_real_data
 
 REAL_DIRNAME = "coco_captioning"
+# The default folder of the COCO data, as in the classic module. load_coco_data(base_dir=BASE_DIR)
+# looks there, then at the classic location cs231n/datasets/coco_captioning, then falls back to
+# the embedded sample (datasets/coco_sample).
+BASE_DIR = str(datasets_dir() / REAL_DIRNAME)
 _REAL_FILES = {
     "captions": "coco2014_captions.h5",
     "vocab": "coco2014_vocab.json",
@@ -24,16 +28,18 @@ _REAL_FILES = {
 }
 
 
-def load_coco_data(base_dir=None, max_train=None, pca_features=True):
+def load_coco_data(base_dir=BASE_DIR, max_train=None, pca_features=True):
     """Load the captioning data as a dict of arrays, printing one line that names its source.
 
     Inputs:
-    - base_dir: a folder holding either the real classic files or the embedded sample. By default,
-      datasets/coco_captioning (the real data) if it is there, else datasets/coco_sample. Set
-      CS231N_COCO=sample (or =real) to choose explicitly.
+    - base_dir: a folder holding either the real classic files or the embedded sample. By default
+      (BASE_DIR, or None) the real data if it is in datasets/coco_captioning or at the classic
+      location cs231n/datasets/coco_captioning (verified in place the first time), else the embedded
+      sample in datasets/coco_sample. Set CS231N_COCO=sample (or =real) to choose explicitly.
     - max_train: if given, keep this many training captions, drawn at random with replacement (as in
       the classic assignment).
-    - pca_features: the 512-dimensional PCA features (True) or the full CNN features (False).
+    - pca_features: the 512-dimensional PCA features (True) or the full CNN features (False; the
+      real data then needs the 4096-d {train,val}2014_vgg16_fc7.h5 files).
 
     Returns a dict with train_captions (N, 17) int32, train_image_idxs (N,) int32, val_captions,
     val_image_idxs, train_features (M, D) float32, val_features, idx_to_word (list), word_to_idx
@@ -47,6 +53,13 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
         for k in ("train_captions", "train_image_idxs", "val_captions", "val_image_idxs"):
             data[k] = np.asarray(f[k])
     suffix = "_pca" if pca_features else ""
+    if source == "coco" and not pca_features:
+        missing = [name for name in FULL_FEATURE_FILES if not (base / name).is_file()]
+        if missing:
+            raise FileNotFoundError(
+                f"load_coco_data(pca_features=False) needs the 4096-d features, but {base} lacks "
+                f"{', '.join(missing)}; run `./setup_coco.sh --force --dest {base}` to fetch the full data "
+                f"again (about 1 GB), or use pca_features=True.")
     for split in ("train", "val"):
         with h5py.File(base / files[f"{split}_features{suffix}"], "r") as f:
             data[f"{split}_features"] = np.asarray(f["features"])
@@ -104,7 +117,7 @@ def sample_coco_minibatch(data, batch_size=100, split="train"):
 
 
 def _resolve_base_dir(base_dir):
-    if base_dir is not None:
+    if base_dir is not None and str(base_dir) != BASE_DIR:
         base = Path(base_dir)
         if (base / _REAL_FILES["captions"]).is_file():
             return base, "coco"
@@ -113,20 +126,18 @@ def _resolve_base_dir(base_dir):
         raise FileNotFoundError(f"{base} holds neither the real COCO captioning files nor the embedded "
                                 f"sample; run `bash setup_coco.sh` (or `bash setup_coco.sh --sample`).")
     choice = os.environ.get("CS231N_COCO", "").lower()
-    real = datasets_dir() / REAL_DIRNAME
+    if choice not in ("", "sample", "real"):
+        raise ValueError(f"CS231N_COCO={choice!r}: use 'real', 'sample', or leave it unset.")
+    real = find_real_data() if choice != "sample" else None  # verifies data found in place
     sample = coco_sample.sample_dir()
-    real_ok = real_data_ready(real)
     sample_ok = (sample / coco_sample.COMPLETE_STAMP).is_file()
     if sample_ok and not coco_sample.sample_is_current(sample):
         coco_sample.ensure_coco_sample()  # built by an older version of the code: rebuild it
-    if choice == "real":
-        if not real_ok:
-            raise FileNotFoundError(f"CS231N_COCO=real but {real} has no data; run `bash setup_coco.sh` "
-                                    f"(about 1 GB), or unset CS231N_COCO to use the embedded sample.")
-        return real, "coco"
-    if choice not in ("", "sample"):
-        raise ValueError(f"CS231N_COCO={choice!r}: use 'real', 'sample', or leave it unset.")
-    if real_ok and choice != "sample":
+    if choice == "real" and real is None:
+        raise FileNotFoundError(f"CS231N_COCO=real but {datasets_dir() / REAL_DIRNAME} has no data; run "
+                                f"`bash setup_coco.sh` (about 1 GB), or unset CS231N_COCO to use the "
+                                f"embedded sample.")
+    if real is not None:
         return real, "coco"
     if sample_ok:
         return sample, "sample"

@@ -61,5 +61,45 @@ def load_image(filename, size=None):
     return _to_rgb_array(img)
 
 
+def blur_image(X):
+    """A very gentle blur of a minibatch of images: each channel is convolved with the 3x3 kernel
+    [[1, 2, 1], [2, 188, 2], [1, 2, 1]] / 200 (stride 1, zero padding 1), as in the classic helper.
+
+    Inputs:
+    - X: Images of shape (N, 3, H, W).
+
+    Returns:
+    - X_blur: The blurred images, of shape (N, 3, H, W), in X's float dtype (float64 for integers).
+    """
+    X = np.asarray(X)
+    if not np.issubdtype(X.dtype, np.floating):
+        X = X.astype(np.float64)
+    kernel = np.array([[1, 2, 1], [2, 188, 2], [1, 2, 1]], dtype=X.dtype) / X.dtype.type(200)
+    H, W = X.shape[-2:]
+    padded = np.pad(X, [(0, 0)] * (X.ndim - 2) + [(1, 1), (1, 1)])
+    out = np.zeros_like(X)
+    for dy in range(3):  # the kernel is symmetric, so convolution and correlation agree
+        for dx in range(3):
+            out += kernel[dy, dx] * padded[..., dy:dy + H, dx:dx + W]
+    return out
+
+
+def preprocess_image(img):
+    """Convert a uint8 image (H, W, 3) to float32 for the pretrained models: scale to [0, 1], then
+    subtract SQUEEZENET_MEAN and divide by SQUEEZENET_STD per channel."""
+    return ((np.asarray(img, dtype=np.float32) / 255.0 - SQUEEZENET_MEAN) / SQUEEZENET_STD).astype(np.float32)
+
+
+def deprocess_image(img, rescale=False):
+    """Undo preprocess_image: multiply by SQUEEZENET_STD, add SQUEEZENET_MEAN; with rescale=True,
+    stretch the result linearly to [0, 1] first (for images that left the natural range, like
+    class visualizations). Returns a uint8 image (H, W, 3), clipped to [0, 255]."""
+    img = np.asarray(img) * SQUEEZENET_STD + SQUEEZENET_MEAN
+    if rescale:
+        vmin, vmax = img.min(), img.max()
+        img = (img - vmin) / max(vmax - vmin, 1e-12)
+    return np.clip(255 * img, 0.0, 255.0).astype(np.uint8)
+
+
 def _to_rgb_array(img):
     return np.asarray(img.convert("RGB"), dtype=np.uint8)

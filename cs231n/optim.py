@@ -30,6 +30,52 @@ def sgd(w, dw, config=None):
     return w, config
 
 
+def sgd_momentum(w, dw, config=None):
+    """Stochastic gradient descent with momentum: a velocity that averages past steps.
+
+    v = momentum * v - learning_rate * dw;  w += v
+
+    config format:
+    - learning_rate: Scalar learning rate.
+    - momentum: Scalar between 0 and 1 giving the momentum value; 0 is plain sgd.
+    - velocity: An array of w's shape, a moving average of the steps.
+    """
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity", np.zeros_like(w))
+
+    v = config["momentum"] * v - config["learning_rate"] * dw
+    next_w = w + v
+    config["velocity"] = v
+    return next_w, config
+
+
+def rmsprop(w, dw, config=None):
+    """RMSProp: divides each step by a moving average of the squared gradient, per weight.
+
+    cache = decay_rate * cache + (1 - decay_rate) * dw**2;  w -= learning_rate * dw / (sqrt(cache) + epsilon)
+
+    config format:
+    - learning_rate: Scalar learning rate.
+    - decay_rate: Scalar between 0 and 1 giving the decay rate for the squared gradient cache.
+    - epsilon: Small scalar used for smoothing to avoid dividing by zero.
+    - cache: Moving average of second moments of gradients.
+    """
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("cache", np.zeros_like(w))
+
+    rho = config["decay_rate"]
+    config["cache"] = rho * config["cache"] + (1 - rho) * (dw * dw)
+    next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])
+    return next_w, config
+
+
 def adam(w, dw, config=None):
     """The Adam update rule (Kingma and Ba, 2015): moving averages of the gradient and of its
     square, with a bias correction for their zero start.

@@ -45,8 +45,11 @@ CAPTIONS_FILE = "coco2014_captions.h5"
 VOCAB_FILE = "coco2014_vocab.json"
 SPLITS = ("train", "val")
 REQUIRED_FILES = (CAPTIONS_FILE, VOCAB_FILE) + tuple(
-    f"{split}2014_{kind}" for split in SPLITS
-    for kind in ("vgg16_fc7_pca.h5", "vgg16_fc7.h5", "urls.txt"))
+    f"{split}2014_{kind}" for split in SPLITS for kind in ("vgg16_fc7_pca.h5", "urls.txt"))
+# The 4096-d features (2 GB) serve only load_coco_data(pca_features=False); users often delete them.
+FULL_FEATURE_FILES = tuple(f"{split}2014_vgg16_fc7.h5" for split in SPLITS)
+# Where the classic instructions (get_datasets.sh) unpack the zip: inside the package folder.
+CLASSIC_DIR = Path(__file__).resolve().parent / "datasets" / "coco_captioning"
 
 _PREFIX = "COCO captioning:"
 _FIX = "./setup_coco.sh"
@@ -58,9 +61,39 @@ def default_dest():
 
 
 def real_data_ready(dest=None):
-    """True when ``dest`` (default :func:`default_dest`) holds verified real data: a stamp and every file."""
+    """True when ``dest`` (default :func:`default_dest`) holds verified real data: a stamp and every
+    file the PCA features need (the 4096-d files are optional)."""
     dest = Path(dest) if dest is not None else default_dest()
     return (dest / STAMP_NAME).is_file() and all((dest / name).is_file() for name in REQUIRED_FILES)
+
+
+def find_real_data():
+    """The folder of the real data, verified, or None when there is none.
+
+    Looks in datasets/coco_captioning (where setup_coco.sh puts it) and then in
+    cs231n/datasets/coco_captioning (where the classic instructions unpack it). A folder holding
+    coco2014_captions.h5 without our stamp (copied from an earlier course, or unpacked by hand) is
+    verified in place, once: the stamp is written when the folder is writable. Raises ValueError,
+    one sentence naming the fix, when such a folder does not hold the classic data.
+    """
+    for folder in (default_dest(), CLASSIC_DIR):
+        if real_data_ready(folder):
+            return folder
+        if not (folder / CAPTIONS_FILE).is_file():
+            continue
+        try:
+            verify_coco_dir(folder)
+        except ValueError as e:
+            raise ValueError(f"{_PREFIX} {_show(folder)} does not hold the classic data ({e}); run "
+                             f"{_FIX} --force to fetch it again, or move the folder away to use the "
+                             f"embedded sample.") from None
+        try:
+            _write_stamp(folder, url=None, note="existing files verified in place")
+        except OSError:
+            pass  # a read-only copy: verified again next time, and used all the same
+        print(f"{_PREFIX} verified the existing files in {_show(folder)}; using them in place")
+        return folder
+    return None
 
 
 def verify_coco_dir(path):
@@ -73,8 +106,9 @@ def verify_coco_dir(path):
     file in the same format passes.
 
     Inputs:
-    - path: folder holding coco2014_captions.h5, coco2014_vocab.json, {train,val}2014_vgg16_fc7_pca.h5,
-      {train,val}2014_vgg16_fc7.h5 and {train,val}2014_urls.txt.
+    - path: folder holding coco2014_captions.h5, coco2014_vocab.json, {train,val}2014_vgg16_fc7_pca.h5
+      and {train,val}2014_urls.txt; the 4096-d {train,val}2014_vgg16_fc7.h5 are checked when present
+      (they serve only pca_features=False, and users often delete them to save 2 GB).
 
     Returns nothing; raises ValueError naming the file, the key and what is wrong.
     """
@@ -91,11 +125,14 @@ def verify_coco_dir(path):
         rows = {}
         for kind, dim in (("vgg16_fc7_pca.h5", 512), ("vgg16_fc7.h5", 4096)):
             name = f"{split}2014_{kind}"
+            if name in FULL_FEATURE_FILES and not (path / name).is_file():
+                continue
             with _open_h5(h5py, path / name) as f:
                 rows[name] = _check_dataset(h5py, f, name, "features", np.float32, (dim,)).shape[0]
-        (pca_name, pca_rows), (full_name, full_rows) = rows.items()
-        if pca_rows != full_rows:
-            raise ValueError(f"{pca_name} has {pca_rows} feature rows but {full_name} has {full_rows}")
+        pca_name, pca_rows = next(iter(rows.items()))
+        for full_name, full_rows in list(rows.items())[1:]:
+            if pca_rows != full_rows:
+                raise ValueError(f"{pca_name} has {pca_rows} feature rows but {full_name} has {full_rows}")
         urls_name = f"{split}2014_urls.txt"
         with open(path / urls_name, encoding="utf-8") as f:
             n_urls = sum(1 for line in f if line.strip())
@@ -326,6 +363,29 @@ def fetch_real(url, dest, *, force=False):
     print(f"{_PREFIX} real data in place ({_show(dest)}); deleted the {_size(zip_bytes)} zip to save space")
 
 
+def _classic_copy_verified():
+    """True when the classic location (cs231n/datasets/coco_captioning) holds the data, verified in
+    place: load_coco_data finds it there, so there is nothing to download."""
+    if real_data_ready(CLASSIC_DIR):
+        print(f"{_PREFIX} real data already in place at the classic location ({_show(CLASSIC_DIR)})")
+        return True
+    if not (CLASSIC_DIR / CAPTIONS_FILE).is_file():
+        return False
+    try:
+        verify_coco_dir(CLASSIC_DIR)
+    except ValueError as e:
+        print(f"{_PREFIX} the files at the classic location {_show(CLASSIC_DIR)} are incomplete ({e}); "
+              f"fetching the data again")
+        return False
+    try:
+        _write_stamp(CLASSIC_DIR, url=None, note="existing files verified in place")
+    except OSError:
+        pass
+    print(f"{_PREFIX} real data already in place at the classic location ({_show(CLASSIC_DIR)}; checked "
+          f"the existing files), nothing to download")
+    return True
+
+
 def _use_sample(force, why=None):
     if why:
         print(f"{_PREFIX} {why}, using the embedded sample instead")
@@ -409,6 +469,8 @@ def main(argv=None):
                     _write_stamp(dest, url=None, note="existing files verified in place")
                     print(f"{_PREFIX} real data already in place ({_show(dest)}; checked the existing files)")
                     return 0
+            if not args.force and args.dest is None and _classic_copy_verified():
+                return 0
             fetch_real(url, dest, force=args.force)
             return 0
     except OfflineError:

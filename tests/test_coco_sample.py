@@ -11,6 +11,15 @@ from cs231n.image_utils import image_from_url
 TINY = dict(seed=3, num_train=520, num_val=40, epochs=1, progress=False)  # PCA to 512 needs >= 512 images
 
 
+@pytest.fixture(autouse=True)
+def _no_classic_copy(monkeypatch, tmp_path):
+    """Real data at the classic location (cs231n/datasets/coco_captioning) on this machine must not
+    change what these tests load."""
+    from cs231n import setup_coco
+
+    monkeypatch.setattr(setup_coco, "CLASSIC_DIR", tmp_path / "no-classic-copy")
+
+
 @pytest.fixture(scope="module")
 def tiny_sample(tmp_path_factory):
     return coco_sample.build_coco_sample(tmp_path_factory.mktemp("sample") / "coco_sample", **TINY)

@@ -374,3 +374,89 @@ def test_setup_coco_sh_http_error_exits_nonzero_with_one_sentence(server, tmp_pa
     result = run_module("--url", server.url("/moved.zip"), script=True)
     assert_one_sentence_failure(result, "HTTP 404")
     assert not dest_dir(tmp_path).exists()
+
+
+# --- data where users already have it -----------------------------------------------------------
+
+@pytest.fixture
+def classic_dir(tmp_path, monkeypatch):
+    """The classic location (cs231n/datasets/coco_captioning) moved under tmp_path."""
+    folder = tmp_path / "cs231n" / "datasets" / "coco_captioning"
+    monkeypatch.setattr(setup_coco, "CLASSIC_DIR", folder)
+    monkeypatch.delenv("CS231N_COCO", raising=False)
+    return folder
+
+
+def drop_full_features(folder):
+    for name in setup_coco.FULL_FEATURE_FILES:
+        (folder / name).unlink()
+    return folder
+
+
+def test_load_coco_data_uses_the_classic_location_verified_in_place(classic_dir, capsys):
+    from cs231n import coco_utils
+
+    write_coco_folder(classic_dir)
+    data = coco_utils.load_coco_data()
+    out = capsys.readouterr().out
+    assert data["source"] == "coco", f"load_coco_data: used {data['source']} although {classic_dir} holds the data"
+    assert data["train_features"].shape == (IMAGES["train"], 512), "load_coco_data: wrong features from the classic folder"
+    assert "verified the existing files" in out and str(classic_dir) in out, \
+        f"load_coco_data: should say it verified the classic folder in place; printed {out!r}"
+    assert (classic_dir / setup_coco.STAMP_NAME).is_file(), "load_coco_data: did not stamp the verified folder"
+    capsys.readouterr()
+    coco_utils.load_coco_data(base_dir=coco_utils.BASE_DIR)  # the classic call: same data, no second check
+    out = capsys.readouterr().out
+    assert "verified" not in out and "real COCO 2014 data" in out, f"second load printed {out!r}"
+
+
+def test_load_coco_data_uses_an_unstamped_copy_in_datasets(tmp_path, classic_dir):
+    from cs231n import coco_utils
+
+    write_coco_folder(dest_dir(tmp_path))
+    data = coco_utils.load_coco_data()
+    assert data["source"] == "coco", "load_coco_data: ignored real data copied into datasets/coco_captioning"
+    assert (dest_dir(tmp_path) / setup_coco.STAMP_NAME).is_file(), "load_coco_data: did not stamp the copy"
+
+
+def test_real_data_without_full_features_serves_pca_and_names_the_command_otherwise(tmp_path, classic_dir):
+    from cs231n import coco_utils
+
+    drop_full_features(write_coco_folder(classic_dir))
+    data = coco_utils.load_coco_data(pca_features=True)
+    assert data["source"] == "coco" and data["val_features"].shape == (IMAGES["val"], 512), \
+        "load_coco_data: the PCA features should not need the 4096-d files"
+    with pytest.raises(FileNotFoundError) as err:
+        coco_utils.load_coco_data(pca_features=False)
+    msg = str(err.value)
+    assert "train2014_vgg16_fc7.h5" in msg and "setup_coco.sh --force" in msg and "\n" not in msg, \
+        f"load_coco_data(pca_features=False): the error should name the missing file and the command: {msg}"
+
+
+def test_load_coco_data_refuses_a_broken_copy_in_one_sentence(classic_dir):
+    from cs231n import coco_utils
+
+    write_coco_folder(classic_dir)
+    (classic_dir / "val2014_urls.txt").write_text("http://x/1.jpg\n")
+    before = snapshot(classic_dir)
+    with pytest.raises(ValueError) as err:
+        coco_utils.load_coco_data()
+    msg = str(err.value)
+    assert "val2014_urls.txt" in msg and "setup_coco.sh --force" in msg and "\n" not in msg, msg
+    assert snapshot(classic_dir) == before, "load_coco_data: changed the user's files while refusing them"
+
+
+def test_setup_coco_finds_the_classic_location_without_download(server, tmp_path, classic_dir, capsys):
+    drop_full_features(write_coco_folder(classic_dir))
+    url = server.add("/coco_captioning.zip", b"unused")
+    assert main(["--url", url]) == 0
+    assert server.requests == [], "setup_coco: downloaded although the classic folder holds the data"
+    assert not dest_dir(tmp_path).exists(), "setup_coco: copied the data instead of using it in place"
+    assert "classic location" in capsys.readouterr().out
+
+
+def test_setup_coco_adopts_unstamped_data_without_full_features(server, tmp_path):
+    drop_full_features(write_coco_folder(dest_dir(tmp_path)))
+    url = server.add("/coco_captioning.zip", b"unused")
+    assert main(["--url", url]) == 0
+    assert server.requests == [], "setup_coco: downloaded 1 GB again because the 4096-d files were deleted"
