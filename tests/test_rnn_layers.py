@@ -40,6 +40,12 @@ def _close(what, actual, expected, tol):
     assert err <= tol, f"{what}: relative error {err:.2e} exceeds {tol:.0e}"
 
 
+def _copies(*arrays):
+    """Fresh copies to hand to a backward pass: the classic specification lets it update the arrays it
+    receives in place (`dnext_c += ...`), so every reference below is computed before it runs."""
+    return tuple(np.array(a, copy=True) for a in arrays)
+
+
 def _lin(lo, hi, *shape):
     return np.linspace(lo, hi, num=int(np.prod(shape))).reshape(*shape)
 
@@ -125,15 +131,21 @@ def test_sigmoid_is_accurate_in_both_tails_without_warnings():
     assert np.max(np.abs(s32 - expit(x))) < 1e-7, "sigmoid: float32 output off by more than 1e-7"
 
 
-def test_lstm_forward_keeps_float32():
+def test_lstm_on_float32_inputs_is_right_in_float32_or_float64():
+    # The classic specification has no dtype contract (published solutions return float64 for
+    # float32 inputs somewhere): any float dtype is accepted, the values must be right.
     rng = np.random.default_rng(0)
     N, T, D, H = 2, 3, 4, 5
-    f32 = lambda *shape: rng.standard_normal(shape).astype(np.float32)
-    h, cache = lstm_forward(f32(N, T, D), f32(N, H), f32(D, 4 * H), f32(H, 4 * H), f32(4 * H))
-    grads = lstm_backward(f32(N, T, H), cache)
-    assert h.dtype == np.float32, f"lstm_forward: float32 inputs gave h of dtype {h.dtype}"
-    for name, g in zip(["dx", "dh0", "dWx", "dWh", "db"], grads):
-        assert g.dtype == np.float32, f"lstm_backward: float32 inputs gave {name} of dtype {g.dtype}"
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(N, T, D), (N, H), (D, 4 * H), (H, 4 * H), (4 * H,)]]
+    dh = rng.standard_normal((N, T, H)).astype(np.float32)
+    h64, cache64 = lstm_forward(*[a.astype(np.float64) for a in arrays])
+    grads64 = lstm_backward(dh.astype(np.float64), cache64)
+    h, cache = lstm_forward(*_copies(*arrays))
+    grads = lstm_backward(*_copies(dh), cache)
+    for name, got, want in zip(["h", "dx", "dh0", "dWx", "dWh", "db"], [h, *grads], [h64, *grads64]):
+        assert got.dtype in (np.float32, np.float64), f"lstm on float32 inputs: {name} has dtype {got.dtype}"
+        err = np.max(np.abs(got - want)) / max(np.max(np.abs(want)), 1e-12)
+        assert err < 1e-4, f"lstm on float32 inputs: {name} off by {err:.1e} (relative to its largest entry)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,12 +156,12 @@ def test_affine_backward_matches_numeric_gradient():
     rng = np.random.default_rng(1)
     x, w, b = rng.standard_normal((3, 2, 3)), rng.standard_normal((6, 4)), rng.standard_normal(4)
     dout = rng.standard_normal((3, 4))
-    _, cache = affine_forward(x, w, b)
-    dx, dw, db = affine_backward(dout, cache)
     f = lambda _: affine_forward(x, w, b)[0]
-    _close("affine_backward: dx", dx, eval_numerical_gradient_array(f, x, dout), NUMERIC_TOL)
-    _close("affine_backward: dw", dw, eval_numerical_gradient_array(f, w, dout), NUMERIC_TOL)
-    _close("affine_backward: db", db, eval_numerical_gradient_array(f, b, dout), NUMERIC_TOL)
+    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, w, b)]
+    _, cache = affine_forward(x, w, b)
+    grads = affine_backward(*_copies(dout), cache)
+    for name, g, num in zip(["dx", "dw", "db"], grads, nums):
+        _close(f"affine_backward: {name}", g, num, NUMERIC_TOL)
 
 
 def test_rnn_step_backward_matches_numeric_gradient():
@@ -157,12 +169,12 @@ def test_rnn_step_backward_matches_numeric_gradient():
     N, D, H = 4, 5, 6
     x, h = rng.standard_normal((N, D)), rng.standard_normal((N, H))
     Wx, Wh, b = rng.standard_normal((D, H)), rng.standard_normal((H, H)), rng.standard_normal(H)
-    _, cache = rnn_step_forward(x, h, Wx, Wh, b)
     dnext_h = rng.standard_normal((N, H))
-    grads = rnn_step_backward(dnext_h, cache)
     f = lambda _: rnn_step_forward(x, h, Wx, Wh, b)[0]
-    for name, arr, g in zip(["dx", "dprev_h", "dWx", "dWh", "db"], [x, h, Wx, Wh, b], grads):
-        num = eval_numerical_gradient_array(f, arr, dnext_h)
+    nums = [eval_numerical_gradient_array(f, arr, dnext_h) for arr in (x, h, Wx, Wh, b)]
+    _, cache = rnn_step_forward(*_copies(x, h, Wx, Wh, b))
+    grads = rnn_step_backward(*_copies(dnext_h), cache)
+    for name, g, num in zip(["dx", "dprev_h", "dWx", "dWh", "db"], grads, nums):
         _close(f"rnn_step_backward: {name}", g, num, NUMERIC_TOL)
 
 
@@ -174,12 +186,12 @@ def test_rnn_backward_matches_numeric_gradient():
     # differences of nearly flat functions lose their relative precision.
     Wx, Wh = 0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H))
     b = rng.standard_normal(H)
-    out, cache = rnn_forward(x, h0, Wx, Wh, b)
-    dout = rng.standard_normal(out.shape)
-    grads = rnn_backward(dout, cache)
+    dout = rng.standard_normal((N, T, H))
     f = lambda _: rnn_forward(x, h0, Wx, Wh, b)[0]
-    for name, arr, g in zip(["dx", "dh0", "dWx", "dWh", "db"], [x, h0, Wx, Wh, b], grads):
-        num = eval_numerical_gradient_array(f, arr, dout)
+    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, h0, Wx, Wh, b)]
+    _, cache = rnn_forward(*_copies(x, h0, Wx, Wh, b))
+    grads = rnn_backward(*_copies(dout), cache)
+    for name, g, num in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, nums):
         _close(f"rnn_backward: {name}", g, num, NUMERIC_TOL)
 
 
@@ -188,23 +200,23 @@ def test_word_embedding_backward_matches_numeric_gradient():
     N, T, V, D = 50, 3, 5, 6
     x = rng.integers(V, size=(N, T))
     W = rng.standard_normal((V, D))
-    out, cache = word_embedding_forward(x, W)
-    dout = rng.standard_normal(out.shape)
-    dW = word_embedding_backward(dout, cache)
+    dout = rng.standard_normal((N, T, D))
     num = eval_numerical_gradient_array(lambda w: word_embedding_forward(x, w)[0], W, dout)
+    _, cache = word_embedding_forward(*_copies(x, W))
+    dW = word_embedding_backward(*_copies(dout), cache)
     _close("word_embedding_backward: dW", dW, num, NUMERIC_TOL)
 
 
 def test_word_embedding_backward_sums_repeated_indices():
     W = np.zeros((4, 2))
     x = np.asarray([[1, 1, 3], [1, 0, 3]])
-    _, cache = word_embedding_forward(x, W)
     dout = np.arange(12, dtype=np.float64).reshape(2, 3, 2)
-    dW = word_embedding_backward(dout, cache)
     expected = np.zeros((4, 2))
     for n in range(2):
         for t in range(3):
             expected[x[n, t]] += dout[n, t]
+    _, cache = word_embedding_forward(*_copies(x, W))
+    dW = word_embedding_backward(*_copies(dout), cache)
     assert np.array_equal(dW, expected), (
         f"word_embedding_backward: dW should sum the gradients of repeated words: got {dW.tolist()}, "
         f"expected {expected.tolist()}")
@@ -216,15 +228,15 @@ def test_lstm_step_backward_matches_numeric_gradient():
     x, h, c = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
     Wx, Wh = rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H))
     b = rng.standard_normal(4 * H)
-    next_h, next_c, cache = lstm_step_forward(x, h, c, Wx, Wh, b)
-    dnext_h, dnext_c = rng.standard_normal(next_h.shape), rng.standard_normal(next_c.shape)
-    grads = lstm_step_backward(dnext_h, dnext_c, cache)
+    dnext_h, dnext_c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
     fh = lambda _: lstm_step_forward(x, h, c, Wx, Wh, b)[0]
     fc = lambda _: lstm_step_forward(x, h, c, Wx, Wh, b)[1]
+    nums = [eval_numerical_gradient_array(fh, arr, dnext_h) + eval_numerical_gradient_array(fc, arr, dnext_c)
+            for arr in (x, h, c, Wx, Wh, b)]
+    _, _, cache = lstm_step_forward(*_copies(x, h, c, Wx, Wh, b))
+    grads = lstm_step_backward(*_copies(dnext_h, dnext_c), cache)
     names = ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"]
-    for name, arr, g in zip(names, [x, h, c, Wx, Wh, b], grads):
-        num = (eval_numerical_gradient_array(fh, arr, dnext_h)
-               + eval_numerical_gradient_array(fc, arr, dnext_c))
+    for name, g, num in zip(names, grads, nums):
         _close(f"lstm_step_backward: {name}", g, num, NUMERIC_TOL)
 
 
@@ -234,12 +246,12 @@ def test_lstm_backward_matches_numeric_gradient():
     x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
     Wx, Wh = 0.5 * rng.standard_normal((D, 4 * H)), 0.5 * rng.standard_normal((H, 4 * H))
     b = rng.standard_normal(4 * H)
-    out, cache = lstm_forward(x, h0, Wx, Wh, b)
-    dout = rng.standard_normal(out.shape)
-    grads = lstm_backward(dout, cache)
+    dout = rng.standard_normal((N, T, H))
     f = lambda _: lstm_forward(x, h0, Wx, Wh, b)[0]
-    for name, arr, g in zip(["dx", "dh0", "dWx", "dWh", "db"], [x, h0, Wx, Wh, b], grads):
-        num = eval_numerical_gradient_array(f, arr, dout)
+    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, h0, Wx, Wh, b)]
+    _, cache = lstm_forward(*_copies(x, h0, Wx, Wh, b))
+    grads = lstm_backward(*_copies(dout), cache)
+    for name, g, num in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, nums):
         _close(f"lstm_backward: {name}", g, num, NUMERIC_TOL)
 
 
@@ -247,12 +259,12 @@ def test_temporal_affine_backward_matches_numeric_gradient():
     rng = np.random.default_rng(7)
     N, T, D, M = 2, 3, 4, 5
     x, w, b = rng.standard_normal((N, T, D)), rng.standard_normal((D, M)), rng.standard_normal(M)
-    out, cache = temporal_affine_forward(x, w, b)
-    dout = rng.standard_normal(out.shape)
-    grads = temporal_affine_backward(dout, cache)
+    dout = rng.standard_normal((N, T, M))
     f = lambda _: temporal_affine_forward(x, w, b)[0]
-    for name, arr, g in zip(["dx", "dw", "db"], [x, w, b], grads):
-        num = eval_numerical_gradient_array(f, arr, dout)
+    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, w, b)]
+    _, cache = temporal_affine_forward(*_copies(x, w, b))
+    grads = temporal_affine_backward(*_copies(dout), cache)
+    for name, g, num in zip(["dx", "dw", "db"], grads, nums):
         _close(f"temporal_affine_backward: {name}", g, num, NUMERIC_TOL)
 
 
@@ -323,8 +335,8 @@ def test_rnn_forward_and_backward_match_torch_rnn(N, T, D, H):
         rnn.bias_hh_l0.zero_()
     h_ref, dx_ref, dh0_ref = _torch_run(rnn, x, h0, dh, lambda h0t: h0t)
 
-    h, cache = rnn_forward(x, h0, Wx, Wh, b)
-    dx, dh0, dWx, dWh, db = rnn_backward(dh, cache)
+    h, cache = rnn_forward(*_copies(x, h0, Wx, Wh, b))
+    dx, dh0, dWx, dWh, db = rnn_backward(*_copies(dh), cache)
     shape = f"(N, T, D, H) = {(N, T, D, H)}"
     _close(f"rnn_forward: h {shape}", h, h_ref, TORCH_TOL)
     _close(f"rnn_backward: dx {shape}", dx, dx_ref, TORCH_TOL)
@@ -351,8 +363,8 @@ def test_lstm_forward_and_backward_match_torch_lstm(N, T, D, H):
         lstm.bias_hh_l0.zero_()
     h_ref, dx_ref, dh0_ref = _torch_run(lstm, x, h0, dh, lambda h0t: (h0t, torch.zeros_like(h0t)))
 
-    h, cache = lstm_forward(x, h0, Wx, Wh, b)
-    dx, dh0, dWx, dWh, db = lstm_backward(dh, cache)
+    h, cache = lstm_forward(*_copies(x, h0, Wx, Wh, b))
+    dx, dh0, dWx, dWh, db = lstm_backward(*_copies(dh), cache)
     shape = f"(N, T, D, H) = {(N, T, D, H)}"
     _close(f"lstm_forward: h {shape}", h, h_ref, TORCH_TOL)
     _close(f"lstm_backward: dx {shape}", dx, dx_ref, TORCH_TOL)
@@ -367,10 +379,10 @@ def test_rnn_step_backward_matches_torch_autograd():
     N, D, H = 3, 4, 5
     arrays = [rng.standard_normal(s) for s in [(N, D), (N, H), (D, H), (H, H), (H,)]]
     dnext_h = rng.standard_normal((N, H))
-    _, cache = rnn_step_forward(*arrays)
-    grads = rnn_step_backward(dnext_h, cache)
     x, h, Wx, Wh, b = (torch.tensor(a, requires_grad=True) for a in arrays)
     torch.tanh(x @ Wx + h @ Wh + b).backward(torch.tensor(dnext_h))
+    _, cache = rnn_step_forward(*_copies(*arrays))
+    grads = rnn_step_backward(*_copies(dnext_h), cache)
     for name, g, t in zip(["dx", "dprev_h", "dWx", "dWh", "db"], grads, [x, h, Wx, Wh, b]):
         _close(f"rnn_step_backward: {name}", g, t.grad.numpy(), TORCH_TOL)
 
@@ -380,13 +392,13 @@ def test_lstm_step_backward_matches_torch_autograd():
     N, D, H = 3, 4, 5
     arrays = [rng.standard_normal(s) for s in [(N, D), (N, H), (N, H), (D, 4 * H), (H, 4 * H), (4 * H,)]]
     dnext_h, dnext_c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    _, _, cache = lstm_step_forward(*arrays)
-    grads = lstm_step_backward(dnext_h, dnext_c, cache)
     x, h, c, Wx, Wh, b = (torch.tensor(a, requires_grad=True) for a in arrays)
     i, f, o, g = (x @ Wx + h @ Wh + b).split(H, dim=1)
     next_c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     next_h = torch.sigmoid(o) * torch.tanh(next_c)
     torch.autograd.backward([next_h, next_c], [torch.tensor(dnext_h), torch.tensor(dnext_c)])
+    _, _, cache = lstm_step_forward(*_copies(*arrays))
+    grads = lstm_step_backward(*_copies(dnext_h, dnext_c), cache)
     names = ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"]
     for name, g_, t in zip(names, grads, [x, h, c, Wx, Wh, b]):
         _close(f"lstm_step_backward: {name}", g_, t.grad.numpy(), TORCH_TOL)
