@@ -182,7 +182,8 @@ class CaptioningRNN:
         For LSTMs you will also have to keep track of the cell state; in that case the initial
         cell state should be zero.
 
-        Once a caption has produced <END>, its remaining positions are <NULL>.
+        What follows a caption's first <END> is ignored: you may stop writing that caption (its
+        remaining positions stay <NULL>) or keep going; captions are compared up to <END>.
 
         Inputs:
         - features: Array of input image features of shape (N, D).
@@ -216,8 +217,8 @@ class CaptioningRNN:
         # (4) Select the word with the highest score as the next word, writing it (the word
         #     index) to the appropriate slot in the captions variable
         # Steps (1)-(3) are one call of self._decode_step: implement it first, below (beam
-        # search uses it too). Once a caption has produced self._end, write nothing more into it
-        # (its slots stay <NULL>); stop early when every caption has ended.
+        # search uses it too). Anything written after a caption's self._end is ignored, so
+        # stopping there is optional (stopping the loop once every caption has ended saves time).
         # NOTE: we are still working over minibatches in this function. Also if you are using an
         # LSTM, initialize the first cell state to zeros.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
