@@ -1,15 +1,20 @@
 """Neural style transfer (Gatys, Ecker and Bethge, 2016): losses on CNN features, and the optimisation
 that makes an image match them."""
 
+from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from cs231n.image_utils import load_image
+from cs231n.checks import rel_error  # noqa: F401  (re-exported: the classic notebook imports it from here)
+from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, load_image
 from cs231n.torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
 from cs231n.torch_utils import rescale  # noqa: F401  (re-exported: part of the classic API)
+
+# The classic module's tensor type; classic solutions write `.type(dtype)`.
+dtype = torch.FloatTensor
 
 
 def content_loss(content_weight, content_current, content_original):
@@ -129,25 +134,36 @@ def extract_features(x, cnn):
 
 
 def preprocess(img, size=512):
-    """Turn an image into the normalised batch of one that the feature extractors take.
+    """Turn an image into the normalised batch of one that the feature extractors take: the classic
+    pipeline, torchvision's Resize(size) (shorter side to `size`, bilinear), ToTensor, Normalize with
+    SQUEEZENET_MEAN and SQUEEZENET_STD, and a leading batch dimension.
 
     Inputs:
     - img: A PIL image, or a uint8 array of shape (H, W, 3)
     - size: Length of the shorter side after resizing; None keeps the image's own size
 
-    Returns: A float32 Tensor of shape (1, 3, H', W'), each channel standardised with
-    SQUEEZENET_MEAN and SQUEEZENET_STD.
+    Returns: A float32 Tensor of shape (1, 3, H', W').
     """
     return image_to_tensor(img, size)
 
 
-def deprocess(img, should_rescale=False):
-    """Undo `preprocess`: a normalised Tensor (1, 3, H, W) or (3, H, W) back to uint8 (H, W, 3).
+def deprocess(img):
+    """Undo `preprocess` for display, as the classic helper does: drop the batch dimension, undo the
+    normalisation, stretch the values linearly onto [0, 1] (`rescale`) and return a PIL image.
 
-    Pixel values are clipped to [0, 1]; with should_rescale=True they are first stretched to fill
-    [0, 1] (`rescale`), as the classic notebook did.
+    Inputs:
+    - img: Tensor of shape (1, 3, H, W) (a (3, H, W) tensor is taken as one image too)
+
+    Returns: a PIL RGB image of size (W, H). For a uint8 array without the stretch, use
+    `cs231n.torch_utils.tensor_to_image`.
     """
-    return tensor_to_image(img, should_rescale)
+    from torchvision import transforms as T
+
+    x = img.detach().cpu().float()
+    if x.dim() == 4:
+        x = x[0]  # (3, H, W)
+    x = x * torch.from_numpy(SQUEEZENET_STD).float().view(3, 1, 1) + torch.from_numpy(SQUEEZENET_MEAN).float().view(3, 1, 1)
+    return T.ToPILImage()(rescale(x))
 
 
 def features_from_img(imgpath, imgsize, cnn):
@@ -169,9 +185,9 @@ def random_cnn(seed=0):
     pooling between them: cnn[1], cnn[4], cnn[7], cnn[10], cnn[13] are the ReLU outputs at 1, 1/2,
     1/4, 1/8 and 1/16 of the image's resolution. Weights are drawn from N(0, 2 / fan_in) (He), so
     activations keep their scale from layer to layer; biases from N(0, 0.5^2), so that each ReLU
-    cuts its projection at a different level and the Gram matrices see the distribution of colours
-    and patches, not only their second moments. Circular padding gives every pixel the same
-    neighbourhood statistics, so textures have no border. Nothing is trained or downloaded.
+    cuts its projection at a different level. Circular padding gives every pixel the same
+    neighbourhood, so textures have no border. Nothing is trained or downloaded. Why these choices:
+    README.md, "Style transfer".
     """
     gen = torch.Generator().manual_seed(seed)
     layers, c_in = [], 3
@@ -187,21 +203,43 @@ def random_cnn(seed=0):
     return nn.Sequential(*layers).eval().requires_grad_(False)
 
 
-# Hyperparameters per feature extractor. SqueezeNet's are the classic notebook's first transfer
-# (Adam, as there); the random network's were chosen by looking at the results on the embedded images
-# (style weights about 1000 / |A_l|^2 for the stained-tissue image, so each layer counts about equally).
-# Its loss surface is badly conditioned, and L-BFGS (Gatys et al.'s choice) reaches a far lower loss
-# than Adam in the same number of evaluations.
-PRESETS = {
-    "squeezenet": dict(image_size=192, style_size=512, content_layer=3, content_weight=5e-2,
-                       style_layers=(1, 4, 6, 7), style_weights=(20000, 500, 12, 1), tv_weight=5e-2,
-                       optimizer="adam", num_iters=200),
-    "random": dict(image_size=128, style_size=192, content_layer=4, content_weight=1e-6,
-                   style_layers=(1, 4, 7, 10, 13), style_weights=(400, 200, 130, 70, 30), tv_weight=1e-5,
-                   optimizer="lbfgs", num_iters=120),
-}
+RUNS = ("transfer1", "transfer2", "transfer3", "inversion", "texture")
 
-# The classic images (the course repository's styles/ folder); put them in datasets/styles/ to use them.
+
+def _classic_params():
+    """The classic notebook's settings of each run with SqueezeNet (Adam, 200 steps); texture synthesis
+    (not in the classic notebook) is the third transfer's settings without the content term."""
+    common = dict(image_size=192, content_layer=3, style_layers=(1, 4, 6, 7), optimizer="adam", num_iters=200)
+    params = {
+        "transfer1": dict(common, style_size=512, content_weight=5e-2, style_weights=(20000, 500, 12, 1),
+                          tv_weight=5e-2),
+        "transfer2": dict(common, style_size=224, content_weight=3e-2, style_weights=(200000, 800, 12, 1),
+                          tv_weight=2e-2),
+        "transfer3": dict(common, style_size=192, content_weight=6e-2, style_weights=(300000, 1000, 15, 3),
+                          tv_weight=2e-2),
+    }
+    params["inversion"] = dict(params["transfer3"], style_weights=(0, 0, 0, 0), init_random=True)
+    params["texture"] = dict(params["transfer3"], content_weight=0.0, init_random=True)
+    return params
+
+
+def _embedded_params():
+    """Settings for the random-weight network on the embedded images, chosen by looking at the results
+    (style weights about 1000 / |A_l|^2, so each layer counts about equally); L-BFGS, because on random
+    features the loss is badly conditioned (README.md, "Style transfer")."""
+    base = dict(image_size=128, style_size=192, content_layer=4, content_weight=1e-6,
+                style_layers=(1, 4, 7, 10, 13), style_weights=(400, 200, 130, 70, 30), tv_weight=1e-5,
+                optimizer="lbfgs", num_iters=120)
+    params = {name: dict(base) for name in ("transfer1", "transfer2", "transfer3")}
+    params["inversion"] = dict(base, style_weights=(0,) * 5, init_random=True)
+    params["texture"] = dict(base, content_weight=0.0, init_random=True)
+    return params
+
+
+# Settings of each run, per feature extractor: {"squeezenet" | "random": {run: style_transfer kwargs}}.
+PARAMS = {"squeezenet": _classic_params(), "random": _embedded_params()}
+
+# The classic images of each run (content, style), as in the classic notebook.
 CLASSIC_IMAGES = {
     "transfer1": ("tubingen.jpg", "composition_vii.jpg"),
     "transfer2": ("tubingen.jpg", "the_scream.jpg"),
@@ -209,14 +247,15 @@ CLASSIC_IMAGES = {
     "inversion": ("tubingen.jpg", "starry_night.jpg"),
     "texture": ("tubingen.jpg", "starry_night.jpg"),
 }
+CLASSIC_CHECKS = "style-transfer-checks.npz"
 
 
 def embedded_images():
-    """Paths of the sample images that ship inside scikit-image and matplotlib, for each experiment.
+    """Paths of the sample images that ship inside scikit-image and matplotlib, for each run.
 
     Content: scikit-image's cat (chelsea.png) and matplotlib's portrait of Grace Hopper. Styles: an
     immunohistochemistry micrograph (ihc.png: brown stain, blue nuclei), a colour wheel (color.png)
-    and a cup of coffee (coffee.png). Returns a dict name -> (content path, style path).
+    and a cup of coffee (coffee.png). Returns a dict run -> (content path, style path).
     """
     import matplotlib.cbook
     import skimage.data
@@ -233,20 +272,37 @@ def embedded_images():
     }
 
 
-def load_style_transfer_setup(device=None):
-    """The feature extractor, its hyperparameters and the images, with one line saying which they are.
+StyleTransferSetup = namedtuple("StyleTransferSetup", "cnn params images label answers")
+StyleTransferSetup.__doc__ = """What `load_style_transfer_setup` chose.
+
+- cnn: nn.Sequential feature extractor in eval mode, parameters frozen
+- params: {run: style_transfer keyword arguments} for transfer1..3, inversion and texture
+- images: {run: (content path, style path)}
+- label: a few words for plot titles, e.g. "SqueezeNet features, classic images"
+- answers: the classic expected values (dict of arrays from style-transfer-checks.npz: cl_out, gm_out,
+  sl_out, tv_out) when SqueezeNet's ImageNet features and the verified classic files are both in
+  use, else None"""
+
+
+def load_style_transfer_setup(device=None, archive=None):
+    """The feature extractor, the settings of each run and the images, with two lines saying which.
 
     Extractor: SqueezeNet 1.1's convolutional layers with torchvision's ImageNet weights (downloaded
-    once into torchvision's own cache); when they cannot be had, or CS231N_OFFLINE=1, the embedded
-    default `random_cnn()`. Images: the classic ones if all are in datasets/styles/, else the samples
-    of `embedded_images()`. `style_transfer` takes any image file you name, too.
+    once into torchvision's own cache) and the classic settings of each run; when the weights cannot
+    be had, or CS231N_OFFLINE=1, the embedded default `random_cnn()` with its own settings.
+    Images: the classic files in datasets/styles/, verified, fetched from the official archive when
+    missing (`cs231n.data.classic_archive`); when that fails, the samples of `embedded_images()`.
+    `style_transfer` takes any image file you name, too.
 
-    Returns (cnn, preset, images):
-    - cnn: nn.Sequential in eval mode on device, parameters frozen
-    - preset: dict of `style_transfer` keyword arguments suited to cnn (a copy of PRESETS[...])
-    - images: dict name -> (content path, style path) for transfer1..3, inversion and texture
+    Inputs:
+    - device: torch device for cnn (default: `pick_device()`)
+    - archive: the `classic_archive.Archive` to fetch from (default: the official one)
+
+    Returns a StyleTransferSetup (cnn, params, images, label, answers).
     """
-    from cs231n.data_utils import datasets_dir, offline_forced
+    from cs231n.data import classic_archive
+    from cs231n.data_utils import offline_forced
+    from cs231n.download import DownloadError, OfflineError
     from cs231n.torch_utils import pick_device
 
     device = device or pick_device()
@@ -254,22 +310,36 @@ def load_style_transfer_setup(device=None):
     if reason is None:
         try:
             cnn, kind = _load_squeezenet_features(), "squeezenet"
-            what = "SqueezeNet 1.1 features (torchvision's ImageNet weights)"
+            what = "SqueezeNet 1.1 with torchvision's ImageNet weights, classic settings"
         except (OSError, RuntimeError) as e:  # urllib's errors are OSErrors; a bad file is a RuntimeError
             reason = _why_unavailable(e)
     if reason is not None:
         cnn, kind = random_cnn(), "random"
         what = f"embedded default, a random-weight VGG-like CNN (seed 0), NOT ImageNet features ({reason})"
 
-    styles = datasets_dir() / "styles"
-    if all((styles / name).is_file() for pair in CLASSIC_IMAGES.values() for name in pair):
-        images = {k: (str(styles / c), str(styles / s)) for k, (c, s) in CLASSIC_IMAGES.items()}
-        source = f"the classic images in {styles}"
-    else:
+    files = None
+    try:
+        files = classic_archive.fetch_classic_files(archive or classic_archive.CLASSIC_ARCHIVE)
+        images = {run: (str(files[c]), str(files[s])) for run, (c, s) in CLASSIC_IMAGES.items()}
+        source = f"the classic images in {classic_archive.classic_folder()} (SHA-256 verified)"
+    except OfflineError:
+        source = ("embedded default, scikit-image and matplotlib sample images (offline: the classic "
+                  "images cannot be fetched)")
+    except DownloadError as e:
+        source = f"embedded default, scikit-image and matplotlib sample images ({str(e).rstrip('.')})"
+    if files is None:
         images = embedded_images()
-        source = "scikit-image and matplotlib sample images (embedded default)"
-    print(f"Style transfer: {what}; images: {source}")
-    return cnn.to(device).eval().requires_grad_(False), dict(PRESETS[kind]), images
+
+    answers = None
+    if kind == "squeezenet" and files is not None and CLASSIC_CHECKS in files:
+        with np.load(files[CLASSIC_CHECKS]) as data:
+            answers = {k: data[k] for k in data.files}
+    label = (("SqueezeNet features" if kind == "squeezenet" else "random-weight features") + ", "
+             + ("classic images" if files is not None else "embedded images"))
+    print(f"Style transfer features: {what}")
+    print(f"Style transfer images: {source}")
+    params = {run: dict(p) for run, p in PARAMS[kind].items()}
+    return StyleTransferSetup(cnn.to(device).eval().requires_grad_(False), params, images, label, answers)
 
 
 def _load_squeezenet_features():
@@ -365,7 +435,8 @@ def style_transfer(content_image, style_image, image_size, style_size, content_l
     else:
         raise ValueError(f"optimizer must be 'adam' or 'lbfgs', not {optimizer!r}")
 
-    return {"content": deprocess(content_img), "style": deprocess(style_img), "image": deprocess(img),
+    return {"content": tensor_to_image(content_img), "style": tensor_to_image(style_img),
+            "image": tensor_to_image(img),
             "losses": np.array(losses, dtype=np.float64).reshape(-1, 3)}
 
 

@@ -1,5 +1,10 @@
 """cs231n.style_transfer_pytorch: each loss against hand-computed values and loop references on tiny
-tensors, the driver on a tiny image and network, and the choice of extractor and images offline."""
+tensors, the classic preprocess/deprocess, the driver on a tiny image and network, and the choice of
+extractor, settings and images (the classic archive itself: tests/test_classic_archive.py).
+
+Loss values are compared as values (a 0-d tensor and a one-element tensor are both a scalar loss) with
+a relative tolerance of 1e-6: float32 rounding, as in a classic solution that accumulates in a
+`torch.zeros(1).type(dtype)`, stays below it; every mistake the hints name is far above it."""
 
 import urllib.error
 
@@ -10,7 +15,9 @@ from PIL import Image
 from torch import nn
 
 from cs231n import style_transfer_pytorch as st
-from cs231n.image_utils import load_image
+from cs231n.checks import rel_error
+from cs231n.data.classic_archive import Archive
+from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, load_image
 from cs231n.style_transfer_pytorch import (
     content_loss,
     extract_features,
@@ -26,11 +33,14 @@ def _randn(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
 
-def _close(name, actual, expected, tol=1e-10):
+def _close(name, actual, expected, tol=1e-6):
+    """Relative error at most tol; a scalar expected value accepts any one-element actual value."""
     actual = np.asarray(actual.detach() if torch.is_tensor(actual) else actual, dtype=np.float64)
     expected = np.asarray(expected.detach() if torch.is_tensor(expected) else expected, dtype=np.float64)
+    if expected.ndim == 0 and actual.size == 1:
+        actual = actual.reshape(())
     assert actual.shape == expected.shape, f"{name}: shape {actual.shape}, expected {expected.shape}"
-    err = np.max(np.abs(actual - expected) / np.maximum(1e-8, np.abs(actual) + np.abs(expected)))
+    err = rel_error(actual, expected)
     assert err <= tol, f"{name}: rel error {err:.2e} > {tol:.0e}; got {actual}, expected {expected}"
 
 
@@ -229,45 +239,130 @@ def test_random_cnn_is_fixed_by_its_seed():
     assert all(not p.requires_grad for p in random_cnn(0).parameters()), "random_cnn parameters not frozen"
 
 
-# ---------------------------------------------------------------- choosing extractor and images
+# ---------------------------------------------------------------- classic preprocess and deprocess
 
-def test_setup_uses_the_embedded_default_when_offline(monkeypatch, capsys):
+def _odd_image(seed=0, size=(37, 23)):
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, size=(size[1], size[0], 3), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("size", [512, 16, 100])
+def test_preprocess_is_the_classic_torchvision_pipeline(size):
+    from torchvision import transforms as T
+
+    img = _odd_image()
+    classic = T.Compose([T.Resize(size), T.ToTensor(),
+                         T.Normalize(mean=SQUEEZENET_MEAN.tolist(), std=SQUEEZENET_STD.tolist()),
+                         T.Lambda(lambda x: x[None])])(img)
+    ours = st.preprocess(img, size=size) if size != 512 else st.preprocess(img)
+    assert ours.shape == classic.shape and ours.dtype == torch.float32, (ours.shape, ours.dtype)
+    assert float((ours - classic).abs().max()) <= 1e-5, "preprocess differs from the classic pipeline"
+    from_array = st.preprocess(np.asarray(img), size=size)
+    assert float((from_array - classic).abs().max()) <= 1e-5, "preprocess of a uint8 array differs"
+
+
+def test_deprocess_returns_the_rescaled_pil_image():
+    x = st.preprocess(_odd_image(seed=1), size=20)  # (1, 3, 20, W)
+    out = st.deprocess(x)
+    assert isinstance(out, Image.Image) and out.mode == "RGB" and out.size == (x.shape[3], x.shape[2])
+    pixels = np.asarray(out).astype(np.float64)
+    raw = x[0].double() * torch.tensor(SQUEEZENET_STD).view(3, 1, 1) + torch.tensor(SQUEEZENET_MEAN).view(3, 1, 1)
+    stretched = ((raw - raw.min()) / (raw.max() - raw.min())).permute(1, 2, 0).numpy() * 255
+    assert pixels.min() == 0 and pixels.max() == 255, "deprocess must stretch the values onto [0, 1]"
+    assert np.abs(pixels - stretched).max() <= 1.0, "deprocess: wrong values after undoing the normalisation"
+
+
+def test_features_from_img_returns_features_and_the_preprocessed_image(image_files):
+    cnn = _tiny_cnn()
+    feats, img = st.features_from_img(image_files[0], 10, cnn)
+    assert torch.equal(img, st.preprocess(load_image(image_files[0]), size=10))
+    assert len(feats) == len(cnn) and torch.equal(feats[-1], cnn(img))
+
+
+# ---------------------------------------------------------------- choosing extractor, settings and images
+
+def _no_archive(tmp_path):
+    """An Archive nobody serves (a closed port on 127.0.0.1): fetching it is 'offline' at once."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return Archive(url=f"http://127.0.0.1:{port}/a3.zip", size=1, sha256="0" * 64,
+                   members={"assignment3/styles/tubingen.jpg": (1, "0" * 64)})
+
+
+def test_setup_uses_the_embedded_default_when_offline(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("CS231N_OFFLINE", "1")
+    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
     monkeypatch.setattr(st, "_load_squeezenet_features",
                         lambda: pytest.fail("tried to fetch SqueezeNet although CS231N_OFFLINE=1"))
-    cnn, preset, images = st.load_style_transfer_setup(device="cpu")
-    line = capsys.readouterr().out.strip()
-    assert line.count("\n") == 0 and "embedded default" in line and "CS231N_OFFLINE=1" in line, line
-    assert preset == st.PRESETS["random"] and len(cnn) == len(random_cnn())
-    for name, (content, style) in images.items():
+    setup = st.load_style_transfer_setup(device="cpu")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert "embedded default" in lines[0] and "CS231N_OFFLINE=1" in lines[0], lines[0]
+    assert "embedded default" in lines[1] and "offline" in lines[1], lines[1]
+    assert setup.params == st.PARAMS["random"] and len(setup.cnn) == len(random_cnn())
+    assert setup.answers is None and setup.label == "random-weight features, embedded images"
+    assert not (tmp_path / "styles").exists(), "an offline setup must not create folders"
+    for name, (content, style) in setup.images.items():
         for path in (content, style):
             assert load_image(path).ndim == 3, f"{name}: {path} is not an RGB image"
 
 
-def test_setup_falls_back_when_the_weights_cannot_be_downloaded(monkeypatch, capsys):
+def test_setup_falls_back_when_the_weights_cannot_be_downloaded(monkeypatch, tmp_path, capsys):
     monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
+    monkeypatch.setenv("no_proxy", "*")
 
     def unreachable():
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(st, "_load_squeezenet_features", unreachable)
-    cnn, preset, _ = st.load_style_transfer_setup(device="cpu")
-    line = capsys.readouterr().out.strip()
-    assert "offline" in line and "random-weight" in line, line
-    assert preset["optimizer"] == "lbfgs"
+    setup = st.load_style_transfer_setup(device="cpu", archive=_no_archive(tmp_path))
+    features_line, images_line = capsys.readouterr().out.strip().splitlines()
+    assert "offline" in features_line and "random-weight" in features_line, features_line
+    assert "offline" in images_line, images_line
+    assert all(p["optimizer"] == "lbfgs" for p in setup.params.values())
 
 
-def test_setup_uses_squeezenet_presets_and_classic_images_when_present(monkeypatch, tmp_path, capsys):
+def test_classic_settings_of_each_run_with_squeezenet(monkeypatch, tmp_path):
     monkeypatch.delenv("CS231N_OFFLINE", raising=False)
     monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
-    (tmp_path / "styles").mkdir()
-    for pair in st.CLASSIC_IMAGES.values():
-        for name in pair:
-            Image.new("RGB", (8, 8)).save(tmp_path / "styles" / name)
+    monkeypatch.setenv("no_proxy", "*")
     monkeypatch.setattr(st, "_load_squeezenet_features", _tiny_cnn)
-    _, preset, images = st.load_style_transfer_setup(device="cpu")
-    line = capsys.readouterr().out.strip()
-    assert "SqueezeNet" in line and "classic images" in line, line
-    assert preset == st.PRESETS["squeezenet"]
-    assert images["transfer1"] == (str(tmp_path / "styles" / "tubingen.jpg"),
-                                   str(tmp_path / "styles" / "composition_vii.jpg"))
+    params = st.load_style_transfer_setup(device="cpu", archive=_no_archive(tmp_path)).params
+    # The classic notebook's params1, params2, params3 and its inversion (params3, no style, noise).
+    expected = {
+        "transfer1": (512, 5e-2, (20000, 500, 12, 1), 5e-2, False),
+        "transfer2": (224, 3e-2, (200000, 800, 12, 1), 2e-2, False),
+        "transfer3": (192, 6e-2, (300000, 1000, 15, 3), 2e-2, False),
+        "inversion": (192, 6e-2, (0, 0, 0, 0), 2e-2, True),
+    }
+    for run, (style_size, cw, sw, tv, init_random) in expected.items():
+        p = params[run]
+        got = (p["style_size"], p["content_weight"], tuple(p["style_weights"]), p["tv_weight"],
+               p.get("init_random", False))
+        assert got == (style_size, cw, sw, tv, init_random), f"{run}: {got}"
+        assert (p["image_size"], p["content_layer"], tuple(p["style_layers"])) == (192, 3, (1, 4, 6, 7)), run
+        assert (p["optimizer"], p["num_iters"]) == ("adam", 200), run
+        assert p.get("learning_rate", 3.0) == 3.0 and p.get("decayed_lr", 0.1) == 0.1, run
+        assert p.get("decay_lr_at", 180) == 180, run
+    assert params["texture"]["content_weight"] == 0 and params["texture"]["init_random"]
+
+
+def test_adam_loop_is_the_classic_schedule(monkeypatch, image_files):
+    """lr 3.0 for steps 0..180 (the optimiser is replaced after step 180's gradient), 0.1 after; the
+    image clamped to [-1.5, 1.5] before each of the first num_iters - 10 steps."""
+    made = []
+    real_adam = torch.optim.Adam
+
+    def recording_adam(params, lr):
+        made.append(lr)
+        return real_adam(params, lr=lr)
+
+    monkeypatch.setattr(torch.optim, "Adam", recording_adam)
+    content, style = image_files
+    style_transfer(content, style, 16, 16, 3, 1.0, (1,), (1.0,), 0.0, cnn=_tiny_cnn(), num_iters=3,
+                   decay_lr_at=1)
+    assert made == [3.0, 0.1], f"Adam learning rates {made}, expected [3.0, 0.1]"

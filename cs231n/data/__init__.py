@@ -1,0 +1,9 @@
+"""Where datasets come from: fetching, verifying and putting in place the files the notebooks use.
+
+Every download goes through :func:`cs231n.download.download` (a temporary name, size and SHA-256
+checks, then a move into place), so a failed or tampered download never replaces a file already
+there. Modules:
+
+- :mod:`cs231n.data.classic_archive`: the classic style-transfer images and
+  ``style-transfer-checks.npz``, taken from the official CS231n 2019 assignment-3 archive.
+"""
