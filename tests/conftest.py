@@ -1,7 +1,35 @@
-"""Fixtures shared by several test files."""
+"""Fixtures shared by several test files, and the progress report and time limits (tools/progress.py)."""
+
+import sys
+from pathlib import Path
 
 import pytest
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import progress  # noqa: E402  (tools/ is not a package)
+
+# Tests that need more than the default time limit (`timeout` in pyproject.toml) get it from their marker.
+LONGER_LIMITS = {"notebook": 1800, "slow": 900}
+
+
+def pytest_addoption(parser):
+    progress.addoption(parser)
+
+
+def pytest_configure(config):
+    progress.register(config)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("timeout") is not None:
+            continue
+        limits = [s for name, s in LONGER_LIMITS.items() if item.get_closest_marker(name) is not None]
+        if type(item).__name__ == "IPyNbCell":  # nbval's notebook cells: nbval has its own cell timeout
+            limits.append(LONGER_LIMITS["notebook"])
+        if limits:
+            item.add_marker(pytest.mark.timeout(max(limits)))
 
 
 @pytest.fixture(scope="module")

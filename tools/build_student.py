@@ -47,6 +47,14 @@ INSTRUCTOR_ONLY = [
     "bench/",  # times the solutions; its per-step baselines are solutions themselves
     "tests/test_classic_variants.py",  # classic-style solutions of every blank
     "tests/_variants.py",  # the harness that runs them
+    "tests_hidden/",  # graded, never shown (grading/points.toml)
+    "tools/grade.py",  # grading, the Gradescope bundle and the mutants are instructor tools
+    "tools/gradescope/",
+    "tools/mutants.py",
+    "tools/mutants_catalogue.py",
+    "tests/test_grade.py",
+    "tests/test_progress.py",  # plants loops and reports in copies of the package: slow for students
+    "tests/test_mutants.py",
 ]
 
 START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"

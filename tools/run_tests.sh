@@ -21,7 +21,7 @@ if [[ -f tools/check_student_edition.py ]]; then
 fi
 if [[ -f tools/check_student_edition.py ]]; then
     echo "test: unit tests, hygiene and notebooks"
-    "$py" -m pytest tests assignment3 --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$@"
+    "$py" -m pytest tests tests_hidden assignment3 --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$@"
 else
     # The student edition: the unit tests are the autograder; each unfinished blank fails naming its function.
     echo "test: unit tests (each unfinished blank fails naming its function)"

@@ -1,0 +1,317 @@
+"""The progress report that ends `make test`, and the time limit of every test.
+
+A pytest plugin (tests/conftest.py registers it; `-p no:progress` turns it off). It
+
+- lists the functions you implement: every function of cs231n/ that holds a START/END marker pair;
+- records which tests reach which of them while the tests run (each is wrapped in a thin recorder
+  before the tests import it);
+- ends the run with one line per function, grouped by notebook: passing, failing (with the first
+  line of its first failing check), or not started (the blank still raises NotImplementedError),
+  and its points from grading/points.toml; then "N of M functions done" and the next one to do;
+- turns a test that runs past its time limit (pytest-timeout; `timeout` in pyproject.toml) into a
+  failure that says so: "timed out after N s: does your loop end?".
+
+With CS231N_PROGRESS_JSON=FILE it also writes what it found to FILE (tools/grade.py reads it).
+The exit status is pytest's own: the report never changes whether the run passes.
+"""
+
+import ast
+import functools
+import importlib
+import json
+import os
+import signal
+import threading
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+POINTS_FILE = "grading/points.toml"
+START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+END_MARKER = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+BLANK_TEXT = "fill in the code between the START/END markers"  # the student edition's raise
+TIMEOUT_MESSAGE = "timed out after {seconds:g} s: does your loop end?"
+
+
+# ----------------------------------------------------------------------------------------------
+# What the student implements, and what it is worth
+
+
+def _functions_holding(tree):
+    """{qualified name: (first line, last line)} of top-level functions and methods."""
+    spans = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            spans[node.name] = (node.lineno, node.end_lineno)
+        elif isinstance(node, ast.ClassDef):
+            for child in node.body:
+                if isinstance(child, ast.FunctionDef):
+                    spans[f"{node.name}.{child.name}"] = (child.lineno, child.end_lineno)
+    return spans
+
+
+def student_functions(root=ROOT):
+    """[(path, function, not_started)] for every marked function under root/cs231n, in file order.
+
+    not_started: the function's blank still holds the student edition's raise and nothing else.
+    A module that does not parse lists no function (its tests fail and say why)."""
+    found = []
+    for file in sorted((Path(root) / "cs231n").rglob("*.py")):
+        text = file.read_text(encoding="utf-8", errors="replace")
+        if START_MARKER not in text:
+            continue
+        rel = file.relative_to(root).as_posix()
+        try:
+            spans = _functions_holding(ast.parse(text))
+        except SyntaxError:
+            continue
+        lines = text.splitlines()
+        open_at, blanks = None, {}
+        for lineno, line in enumerate(lines, start=1):
+            if line.strip() == START_MARKER:
+                open_at = lineno
+            elif line.strip() == END_MARKER and open_at is not None:
+                body = [x.strip() for x in lines[open_at:lineno - 1] if x.strip() and not x.strip().startswith("#")]
+                blank = len(body) == 1 and body[0].startswith("raise NotImplementedError(") and BLANK_TEXT in body[0]
+                name = next((n for n, (a, b) in spans.items() if a <= open_at <= b), None)
+                if name is not None:  # a function with two regions is not started while both are blank
+                    blanks[name] = blanks.get(name, True) and blank
+                open_at = None
+        found += [(rel, name, blank) for name, blank in blanks.items()]
+    return found
+
+
+def load_points(root=ROOT):
+    """{notebook: table} from grading/points.toml, in file order; {} when the file is missing."""
+    path = Path(root) / POINTS_FILE
+    if not path.exists():
+        return {}
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def notebook_of(points):
+    """{function: (notebook, points)}."""
+    return {fn: (nb, pts) for nb, table in points.items() for fn, pts in table.get("functions", {}).items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# Recording which tests reach which function
+
+
+class _State:
+    def __init__(self):
+        self.test = None  # the test running now
+        self.reached = {}  # test id -> [function]
+        self.outcomes = {}  # test id -> (outcome, first line of the failure)
+        self.order = []  # test ids in the order they ran
+        self.functions = []  # [(path, function, not_started)]
+        self.wrapped = []  # [(owner, attribute, original)]
+        self.import_errors = {}  # path -> one line
+
+
+def _recorder(state, function, original):
+    @functools.wraps(original)
+    def wrapper(*args, **kwargs):
+        if state.test is not None:
+            seen = state.reached.setdefault(state.test, [])
+            if function not in seen:
+                seen.append(function)
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+def _wrap_all(state):
+    for path, function, _ in state.functions:
+        module_name = path[:-3].replace("/", ".")
+        try:
+            module = importlib.import_module(module_name)
+        except BaseException as e:  # a broken module: its tests will fail and say why
+            state.import_errors[path] = f"{type(e).__name__}: {e}".splitlines()[0][:200]
+            continue
+        *owner_names, attr = function.split(".")
+        owner = module
+        for name in owner_names:
+            owner = getattr(owner, name, None)
+        original = owner is not None and owner.__dict__.get(attr) if owner is not None else None
+        if not callable(original):
+            continue
+        setattr(owner, attr, _recorder(state, function, original))
+        state.wrapped.append((owner, attr, original))
+
+
+def _first_line(report):
+    crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
+    text = crash.message if crash is not None else str(getattr(report, "longrepr", "") or "")
+    line = next((x for x in text.strip().splitlines() if x.strip()), "failed")
+    for prefix in ("AssertionError: ", "Failed: ", "builtins.AssertionError: "):
+        if line.startswith(prefix):
+            line = line[len(prefix):]
+    return line.strip()[:160]
+
+
+class ProgressPlugin:
+    def __init__(self, config, root=ROOT):
+        self.config = config
+        self.root = Path(root)
+        self.state = _State()
+        self.points = {}
+
+    # pytest hooks -------------------------------------------------------------------------
+
+    def pytest_collection(self, session):
+        """Before the test modules import the package: wrap each student function."""
+        self.points = load_points(self.root)
+        self.state.functions = student_functions(self.root)
+        _wrap_all(self.state)
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.state.test = nodeid
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self.state.test = None
+
+    def pytest_runtest_logreport(self, report):
+        nodeid = report.nodeid
+        if nodeid not in self.state.outcomes:
+            self.state.order.append(nodeid)
+            self.state.outcomes[nodeid] = ("passed", "")
+        if report.failed and self.state.outcomes[nodeid][0] != "failed":
+            self.state.outcomes[nodeid] = ("failed", _first_line(report))
+        elif report.skipped and self.state.outcomes[nodeid][0] == "passed" and report.when != "teardown":
+            self.state.outcomes[nodeid] = ("skipped", "")
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
+        rows = self.statuses()
+        out = os.environ.get("CS231N_PROGRESS_JSON")
+        if out:
+            Path(out).write_text(json.dumps({"functions": rows, "tests": self.state.outcomes,
+                                             "reached": self.state.reached,
+                                             "import_errors": self.state.import_errors}))
+        self.rows = rows
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config):
+        """After pytest's last line, so that the report ends the run."""
+        tr = config.pluginmanager.get_plugin("terminalreporter")
+        if getattr(self, "rows", None) and tr is not None and config.getoption("progress_report", True):
+            write_report(tr, self.rows)
+        for owner, attr, original in reversed(self.state.wrapped):
+            setattr(owner, attr, original)
+        self.state.wrapped.clear()
+
+    # --------------------------------------------------------------------------------------
+
+    def statuses(self):
+        """One dict per function: path, function, notebook, points, status, detail."""
+        where = notebook_of(self.points)
+        by_function = {}
+        for test in self.state.order:
+            for function in self.state.reached.get(test, []):
+                by_function.setdefault(function, []).append(test)
+        rows = []
+        for path, function, not_started in self.state.functions:
+            notebook, points = where.get(function, ("(not in grading/points.toml)", 0))
+            tests = by_function.get(function, [])
+            failed = [t for t in tests if self.state.outcomes.get(t, ("",))[0] == "failed"]
+            if not_started:
+                status, detail = "not started", "still raises NotImplementedError"
+            elif path in self.state.import_errors:
+                status, detail = "failing", f"{path} does not import: {self.state.import_errors[path]}"
+            elif failed:
+                status, detail = "failing", self.state.outcomes[failed[0]][1]
+            elif tests:
+                status, detail = "passing", f"{len(tests)} test(s)"
+            else:
+                status, detail = "not checked", "no test reached it in this run"
+            rows.append({"path": path, "function": function, "notebook": notebook, "points": points,
+                         "status": status, "detail": detail, "tests": tests, "failed": failed})
+        order = list(self.points) + ["(not in grading/points.toml)"]
+        position = {fn: i for i, fn in enumerate(f for t in self.points.values() for f in t.get("functions", {}))}
+        rows.sort(key=lambda r: (order.index(r["notebook"]), position.get(r["function"], 1e9)))
+        return rows
+
+
+_MARK = {"passing": "[x]", "failing": "[!]", "not started": "[ ]", "not checked": "[?]"}
+
+
+def _pts(x):
+    return f"{x:g}"
+
+
+def write_report(tr, rows):
+    """The report, grouped by notebook, after pytest's own summary."""
+    tr.write_sep("=", "your progress")
+    width = max(len(r["function"]) for r in rows)
+    notebook = None
+    for r in rows:
+        if r["notebook"] != notebook:
+            notebook = r["notebook"]
+            group = [x for x in rows if x["notebook"] == notebook]
+            earned = sum(x["points"] for x in group if x["status"] == "passing")
+            total = sum(x["points"] for x in group)
+            tr.write_line(f"{notebook}  ({_pts(earned)} of {_pts(total)} points from tests)", bold=True)
+        detail = r["status"] if r["status"] in ("passing", "not started") else f"{r['status']}: {r['detail']}"
+        color = {"passing": {"green": True}, "failing": {"red": True}}.get(r["status"], {"yellow": True})
+        tr.write_line(f"  {_MARK[r['status']]} {r['function']:<{width}}  {_pts(r['points']):>3} pts  "
+                      f"{r['path']}  {detail}", **color)
+    done = [r for r in rows if r["status"] == "passing"]
+    earned, total = sum(r["points"] for r in done), sum(r["points"] for r in rows)
+    tr.write_line(f"{len(done)} of {len(rows)} functions done ({_pts(earned)} of {_pts(total)} points from "
+                  "tests; notebooks and inline answers are graded on submission)", bold=True)
+    todo = next((r for r in rows if r["status"] == "failing"), None) or \
+        next((r for r in rows if r["status"] != "passing"), None)
+    if todo is not None:
+        why = "fix it first: it fails" if todo["status"] == "failing" else "start with it"
+        tr.write_line(f"next: {todo['function']} in {todo['path']} ({why}; its tests: "
+                      f"{'make test' if not todo['tests'] else 'pytest ' + todo['tests'][0]})")
+    else:
+        tr.write_line("every function passes: run each notebook top to bottom, answer the inline questions, "
+                      "then `make submit`")
+
+
+# ----------------------------------------------------------------------------------------------
+# Time limits with a message a student can act on (pytest-timeout's hook)
+
+
+def _set_timer(item, settings):
+    if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+        return None  # pytest-timeout's own thread method
+
+    def handler(signum, frame):
+        __tracebackhide__ = True
+        pytest.fail(TIMEOUT_MESSAGE.format(seconds=settings.timeout) + f" ({item.nodeid} ran past its "
+                    "time limit; the traceback shows where it was)", pytrace=True)
+
+    def cancel():
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
+class TimeoutMessage:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_timeout_set_timer(self, item, settings):
+        return _set_timer(item, settings)
+
+
+def addoption(parser):
+    """Called from tests/conftest.py's pytest_addoption."""
+    parser.addoption("--no-progress", dest="progress_report", action="store_false", default=True,
+                     help="do not print the progress report at the end")
+
+
+def register(config, root=ROOT):
+    """Called from tests/conftest.py's pytest_configure."""
+    if config.pluginmanager.has_plugin("progress-report"):
+        return
+    config.pluginmanager.register(ProgressPlugin(config, root), "progress-report")
+    if config.pluginmanager.has_plugin("timeout"):
+        config.pluginmanager.register(TimeoutMessage(), "progress-timeout-message")
