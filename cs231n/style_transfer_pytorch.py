@@ -353,6 +353,14 @@ def _why_unavailable(error):
     return f"the ImageNet weights failed to load: {str(error).rstrip('.')}"
 
 
+def loss_value(x):
+    """A loss as a float64 numpy value for checks: a 0-d or one-element tensor or array, or a number,
+    gives a 0-d array (the classic allows either shape); anything larger comes back whole, so a check
+    reports its shape."""
+    a = np.asarray(x.detach().cpu().double() if torch.is_tensor(x) else x, dtype=np.float64)
+    return a.reshape(()) if a.size == 1 else a
+
+
 def _scalar(x):
     return float(x.detach()) if torch.is_tensor(x) else float(x)
 
