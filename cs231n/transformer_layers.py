@@ -87,7 +87,7 @@ class MultiHeadAttention(nn.Module):
         super().__init__()
         assert embed_dim % num_heads == 0, f"num_heads={num_heads} must divide embed_dim={embed_dim}"
 
-        # The layers students use; the names match the classic assignment so checkpoints carry over.
+        # The classic names (emd_dim, typo included), so that code written for the classic class runs.
         self.key = nn.Linear(embed_dim, embed_dim)
         self.query = nn.Linear(embed_dim, embed_dim)
         self.value = nn.Linear(embed_dim, embed_dim)
@@ -98,9 +98,6 @@ class MultiHeadAttention(nn.Module):
         self.n_head = num_heads
         self.emd_dim = embed_dim
         self.head_dim = self.emd_dim // self.n_head
-
-        # The weights of the latest forward pass, kept so that notebooks can plot them.
-        self.attn_weights = None
 
     def forward(self, query, key, value, attn_mask=None):
         """Compute the attention output of the queries over the keys and values.
@@ -114,9 +111,6 @@ class MultiHeadAttention(nn.Module):
 
         Returns:
          - output: tensor of shape (N, S, E), the attention output projected by self.proj
-
-        Also stores self.attn_weights, of shape (N, H, S, T): the attention weights of every head
-        after masking and softmax, before dropout (each row sums to 1), detached from the graph.
         """
         N, S, E = query.shape
         N, T, E = value.shape
@@ -126,10 +120,10 @@ class MultiHeadAttention(nn.Module):
         #  1) Split each projected (N, S, E) tensor into H heads of size E/H,     #
         #     giving (N, H, S, E/H); view() and transpose() do this without loops. #
         #  2) torch.matmul broadcasts over the leading (N, H) dimensions.          #
-        #  3) Apply the mask with masked_fill before the softmax: a weight of      #
-        #     -inf becomes 0 after it.                                             #
-        #  4) Store the softmax output in self.attn_weights (detached), then      #
-        #     apply self.attn_drop to it before multiplying with the values.       #
+        #  3) Apply the mask with masked_fill before the softmax: a score of      #
+        #     -inf becomes a weight of exactly 0.                                  #
+        #  4) Apply self.attn_drop to the weights (after the softmax) before      #
+        #     multiplying them with the values.                                    #
         #  5) Merge the heads back into (N, S, E) and apply self.proj.             #
         ############################################################################
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -142,7 +136,6 @@ class MultiHeadAttention(nn.Module):
         if attn_mask is not None:
             scores = scores.masked_fill(attn_mask.to(scores.device) == 0, float("-inf"))
         weights = F.softmax(scores, dim=-1)  # (N, H, S, T)
-        self.attn_weights = weights.detach()
 
         y = torch.matmul(self.attn_drop(weights), v)  # (N, H, S, Dh)
         y = y.transpose(1, 2).reshape(N, S, E)  # (N, S, E): heads side by side
@@ -150,67 +143,3 @@ class MultiHeadAttention(nn.Module):
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         return output
 
-
-def torch_reference_attention(mha):
-    """A torch.nn.MultiheadAttention holding the same weights as our MultiHeadAttention `mha`.
-
-    PyTorch packs the query, key and value projections into one (3E, E) matrix, in that order,
-    and calls the output projection out_proj. Call the result as
-    ``ref(q, k, v, attn_mask=~mask.bool(), average_attn_weights=False)``: its boolean mask is
-    True where attention is NOT allowed, the opposite of ours.
-    """
-    E = mha.emd_dim
-    ref = nn.MultiheadAttention(E, mha.n_head, dropout=mha.attn_drop.p, batch_first=True)
-    ref = ref.to(device=mha.query.weight.device, dtype=mha.query.weight.dtype)
-    with torch.no_grad():
-        ref.in_proj_weight.copy_(torch.cat([mha.query.weight, mha.key.weight, mha.value.weight]))
-        ref.in_proj_bias.copy_(torch.cat([mha.query.bias, mha.key.bias, mha.value.bias]))
-        ref.out_proj.weight.copy_(mha.proj.weight)
-        ref.out_proj.bias.copy_(mha.proj.bias)
-    return ref
-
-
-def reference_positional_encoding(max_len, embed_dim):
-    """The sine/cosine table of PositionalEncoding, computed directly from the formula in float64.
-
-    Returns a tensor of shape (1, max_len, embed_dim): an independent reference for checks.
-    """
-    pe = torch.zeros(1, max_len, embed_dim, dtype=torch.float64)
-    for j in range(embed_dim):
-        rate = 10000.0 ** (-(j - j % 2) / embed_dim)
-        angles = torch.arange(max_len, dtype=torch.float64) * rate
-        pe[0, :, j] = torch.sin(angles) if j % 2 == 0 else torch.cos(angles)
-    return pe
-
-
-def attention_dropout_probe(p, num_heads=2, seq_len=4, num_draws=8000, seed=0):
-    """Read the dropped-out attention weights of a MultiHeadAttention straight off its output.
-
-    Builds a MultiHeadAttention with identity value and output projections and feeds it one-hot
-    values in which token t is written twice per head (at offsets t and seq_len + t), so that the
-    output holds every head's attention weights twice. One random input is repeated num_draws
-    times: in training mode each copy is an independent dropout draw.
-
-    Returns (dropped, copy, clean), each of shape (num_draws, num_heads, seq_len, seq_len):
-    the weights read in training mode from the first and the second offset, and in eval mode.
-    Dropout on the attention weights makes the two training-mode readings identical.
-    """
-    g = torch.Generator().manual_seed(seed)
-    T, H = seq_len, num_heads
-    E = H * 2 * T
-    mha = MultiHeadAttention(E, H, dropout=p)
-    with torch.no_grad():
-        for layer in (mha.key, mha.query):
-            layer.weight.copy_(torch.randn(E, E, generator=g) / math.sqrt(E))
-        for layer in (mha.value, mha.proj):
-            layer.weight.copy_(torch.eye(E))
-            layer.bias.zero_()
-    one_hot = torch.eye(T).repeat(1, 2)  # (T, 2T): token t -> [e_t, e_t]
-    v = one_hot.repeat(1, H).expand(num_draws, T, E)  # (num_draws, T, E)
-    x = torch.randn(1, T, E, generator=g).expand(num_draws, T, E)
-    with torch.no_grad():
-        clean = mha.eval()(x, x, v).view(num_draws, T, H, 2, T)
-        dropped = mha.train()(x, x, v).view(num_draws, T, H, 2, T)
-    # (num_draws, S, H, 2, T) -> (num_draws, H, S, T) for each reading
-    return (dropped[:, :, :, 0].transpose(1, 2), dropped[:, :, :, 1].transpose(1, 2),
-            clean[:, :, :, 0].transpose(1, 2))

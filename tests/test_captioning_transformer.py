@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from cs231n.classifiers.transformer import CaptioningTransformer, torch_reference_scores
+from cs231n.checks.transformer import torch_reference_scores
+from cs231n.classifiers.transformer import CaptioningTransformer
 
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "cat", "dog", "sits"]
 WORD_TO_IDX = {w: i for i, w in enumerate(WORDS)}
@@ -51,7 +52,9 @@ def test_forward_matches_torch_transformer_decoder():
         expected = torch_reference_scores(model, features, captions)
         scores = model(features, captions)
     err = (scores - expected).abs().max().item()
-    assert err < 1e-8, f"CaptioningTransformer.forward: scores differ from torch.nn.TransformerDecoder by {err:.2e}"
+    # The reference takes the encodings from the formula in float64; the model's table is float32
+    # (given code), which moves scores of size 1 by up to about 1e-7.
+    assert err < 1e-6, f"CaptioningTransformer.forward: scores differ from torch.nn.TransformerDecoder by {err:.2e}"
 
 
 def test_changing_a_later_word_never_changes_earlier_scores():

@@ -3,6 +3,8 @@
 Evaluation-mode outputs are compared with torch.nn.MultiheadAttention holding the same weights
 and with the sine/cosine formula; dropout is tested by what it must do to the attention weights
 (zero a fraction p of them, scale the rest by 1/(1-p)), never against a particular random stream.
+Only forward and the classic attributes are used: no test reads the encoding table or stores
+attention weights, so solutions written to the classic specification are tested as they are.
 """
 
 import math
@@ -10,12 +12,12 @@ import math
 import pytest
 import torch
 
-from cs231n.transformer_layers import (
-    MultiHeadAttention,
-    PositionalEncoding,
+from cs231n.checks.transformer import (
+    read_attention_weights,
     reference_positional_encoding,
     torch_reference_attention,
 )
+from cs231n.transformer_layers import MultiHeadAttention, PositionalEncoding
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -37,21 +39,35 @@ def _random_attention(E=8, H=2, dropout=0.1, seed=0):
 
 # ---------------------------------------------------------------------------- positional encoding
 
-def test_positional_encoding_table_matches_formula():
-    pe = PositionalEncoding(12, dropout=0.0, max_len=200)
-    expected = reference_positional_encoding(200, 12)
-    assert tuple(pe.pe.shape) == (1, 200, 12), f"PositionalEncoding.__init__: pe has shape {tuple(pe.pe.shape)}"
-    err = _max_abs(pe.pe.double(), expected)
-    assert err < 1e-4, f"PositionalEncoding.__init__: pe differs from sin/cos formula by {err:.2e} (tol 1e-4)"
+def _encodings(embed_dim, length, max_len):
+    """What PositionalEncoding adds to a sequence of `length` zeros, in eval mode: its encodings."""
+    pe = PositionalEncoding(embed_dim, dropout=0.5, max_len=max_len).eval()
+    with torch.no_grad():
+        return pe(torch.zeros(1, length, embed_dim))[0]
+
+
+def test_positional_encoding_forward_of_zeros_matches_formula():
+    got = _encodings(12, 200, max_len=200)
+    expected = reference_positional_encoding(200, 12)[0]
+    assert tuple(got.shape) == (200, 12), f"PositionalEncoding.forward: output shape {tuple(got.shape)}, expected (1, 200, 12)"
+    # float32 sin/cos of arguments up to 199 are accurate to a few 1e-6
+    err = _max_abs(got.double(), expected)
+    assert err < 1e-4, f"PositionalEncoding: encodings differ from the sin/cos formula by {err:.2e} (tol 1e-4)"
 
 
 def test_positional_encoding_first_rows_are_exact():
-    pe = PositionalEncoding(6, dropout=0.0, max_len=10).pe
-    assert torch.allclose(pe[0, 0], torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])), \
-        f"PositionalEncoding.__init__: position 0 should be [0, 1, 0, 1, ...], got {pe[0, 0].tolist()}"
+    got = _encodings(6, 2, max_len=10)
+    assert torch.allclose(got[0], torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])), \
+        f"PositionalEncoding: position 0 should be [0, 1, 0, 1, ...], got {got[0].tolist()}"
     # position 1, dimensions 0 and 1: sin(1) and cos(1), since 10000^0 = 1
-    assert abs(pe[0, 1, 0].item() - math.sin(1.0)) < 1e-6 and abs(pe[0, 1, 1].item() - math.cos(1.0)) < 1e-6, \
-        f"PositionalEncoding.__init__: position 1 starts {pe[0, 1, :2].tolist()}, expected [sin 1, cos 1]"
+    assert abs(got[1, 0].item() - math.sin(1.0)) < 1e-6 and abs(got[1, 1].item() - math.cos(1.0)) < 1e-6, \
+        f"PositionalEncoding: position 1 starts {got[1, :2].tolist()}, expected [sin 1, cos 1]"
+
+
+def test_positional_encoding_of_a_short_sequence_uses_the_first_rows():
+    got = _encodings(8, 5, max_len=50)
+    err = _max_abs(got.double(), reference_positional_encoding(5, 8)[0])
+    assert err < 1e-5, f"PositionalEncoding.forward: a sequence of 5 should get the encodings of positions 0-4 (error {err:.2e})"
 
 
 def test_positional_encoding_rejects_odd_embed_dim():
@@ -76,7 +92,8 @@ def test_positional_encoding_dropout_zeroes_fraction_p_and_rescales_the_rest():
     pe = PositionalEncoding(16, dropout=p, max_len=40).train()
     x = torch.rand(200, 40, 16) + 1.5  # x + pe > 0.5 everywhere, so a zero can only come from dropout
     out = pe(x)
-    clean = x + pe.pe[:, :40]
+    with torch.no_grad():
+        clean = pe.eval()(x)  # x + PE, checked against the formula above
     zero = out == 0
     frac = zero.float().mean().item()
     sigma = math.sqrt(p * (1 - p) / zero.numel())
@@ -130,18 +147,18 @@ def test_multihead_attention_matches_torch_with_rectangular_01_mask():
 
 
 def test_multihead_attention_weights_match_torch_per_head():
+    """The weights are read off the output (identity value/output projections, one-hot values)."""
     mha = _random_attention(E=8, H=2)
     ref = torch_reference_attention(mha).eval()
     torch.manual_seed(4)
     x = torch.randn(2, 5, 8, dtype=torch.float64)
     mask = torch.tril(torch.ones(5, 5, dtype=torch.bool))
     _, expected = ref(x, x, x, attn_mask=~mask, average_attn_weights=False)  # (N, H, S, T)
-    mha(x, x, x, attn_mask=mask)
-    got = mha.attn_weights
-    assert got is not None and tuple(got.shape) == (2, 2, 5, 5), \
-        f"MultiHeadAttention.forward: self.attn_weights should be (N, H, S, T) = (2, 2, 5, 5), got {got if got is None else tuple(got.shape)}"
+    got = read_attention_weights(mha, x, x, attn_mask=mask)
     err = _max_abs(got, expected)
-    assert err < 1e-10, f"MultiHeadAttention.forward: attn_weights differ from torch's per-head weights by {err:.2e}"
+    assert err < 1e-10, f"MultiHeadAttention.forward: per-head attention weights differ from torch's by {err:.2e}"
+    above = ~mask
+    assert (got[..., above] == 0).all(), "MultiHeadAttention.forward: masked weights must be exactly 0"
 
 
 def test_multihead_attention_masked_keys_do_not_affect_output():

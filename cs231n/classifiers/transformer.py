@@ -252,37 +252,3 @@ class TransformerDecoder(nn.Module):
             output = mod(output, memory, tgt_mask=tgt_mask)
         return output
 
-
-def torch_reference_scores(model, features, captions):
-    """Scores of `model` recomputed with torch.nn.TransformerDecoder and the same weights.
-
-    An independent reference for CaptioningTransformer.forward: the decoder layers come from
-    torch.nn, the causal mask from torch.nn.Transformer. It reuses the model's embedding,
-    projection and output layers (plain nn.Embedding / nn.Linear) and its table of positional
-    encodings (checked on its own against the formula), so that a float64 model is compared in
-    float64 throughout. Call with the model in eval mode.
-    """
-    layer0 = model.transformer.layers[0]
-    W = model.embedding.embedding_dim
-    ref_layer = nn.TransformerDecoderLayer(W, layer0.self_attn.n_head, layer0.linear1.out_features,
-                                           dropout=0.0, batch_first=True)
-    ref = nn.TransformerDecoder(ref_layer, num_layers=model.transformer.num_layers)
-    ref = ref.to(device=model.output.weight.device, dtype=model.output.weight.dtype).eval()
-    with torch.no_grad():
-        for ours, theirs in zip(model.transformer.layers, ref.layers):
-            for a_ours, a_theirs in ((ours.self_attn, theirs.self_attn),
-                                     (ours.multihead_attn, theirs.multihead_attn)):
-                a_theirs.in_proj_weight.copy_(torch.cat([a_ours.query.weight, a_ours.key.weight,
-                                                         a_ours.value.weight]))
-                a_theirs.in_proj_bias.copy_(torch.cat([a_ours.query.bias, a_ours.key.bias,
-                                                       a_ours.value.bias]))
-                a_theirs.out_proj.weight.copy_(a_ours.proj.weight)
-                a_theirs.out_proj.bias.copy_(a_ours.proj.bias)
-            for name in ("linear1", "linear2", "norm1", "norm2", "norm3"):
-                getattr(theirs, name).load_state_dict(getattr(ours, name).state_dict())
-
-        T = captions.shape[1]
-        tgt = model.embedding(captions) + model.positional_encoding.pe[:, :T]
-        memory = model.visual_projection(features).unsqueeze(1)
-        causal = nn.Transformer.generate_square_subsequent_mask(T, device=tgt.device, dtype=tgt.dtype)
-        return model.output(ref(tgt, memory, tgt_mask=causal))
