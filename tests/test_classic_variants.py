@@ -20,9 +20,389 @@ VARIANTS = {}
 # Captioning, numpy (rnn_layers.py, classifiers/rnn.py)
 # --------------------------------------------------------------------------------------------------
 
+_CAPTIONING_COVER = {"tests": ["tests/test_rnn_layers.py", "tests/test_captioning_rnn.py"],
+                     "notebooks": ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb"]}
+
+# The way published classic solutions write them: loops over time calling the step functions with a
+# list of caches, backward passes that update the arrays they receive (dnext_h *= ..., dnext_c += ...,
+# dh[:, t] += ...), embeddings by loops, the LSTM in float64 temporaries (float64 out for float32 in).
+_NUMPY_LAYERS_CLASSIC = {
+    "rnn_step_forward": '''
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(np.dot(x, Wx) + np.dot(prev_h, Wh) + b)
+    cache = (x, prev_h, Wx, Wh, next_h)
+    return next_h, cache
+''',
+    "rnn_step_backward": '''
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    dnext_h *= 1 - next_h ** 2  # in place, on the array received
+    dx = dnext_h.dot(Wx.T)
+    dprev_h = dnext_h.dot(Wh.T)
+    dWx = x.T.dot(dnext_h)
+    dWh = prev_h.T.dot(dnext_h)
+    db = np.sum(dnext_h, axis=0)
+    return dx, dprev_h, dWx, dWh, db
+''',
+    "rnn_forward": '''
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    H = h0.shape[1]
+    h = np.zeros((N, T, H))
+    cache = []
+    prev_h = h0
+    for t in range(T):
+        prev_h, cache_t = rnn_step_forward(x[:, t, :], prev_h, Wx, Wh, b)
+        h[:, t, :] = prev_h
+        cache.append(cache_t)
+    return h, cache
+''',
+    "rnn_backward": '''
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    D = cache[0][0].shape[1]
+    dx = np.zeros((N, T, D))
+    dWx, dWh, db = np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
+    dprev_h = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dh[:, t, :] += dprev_h  # in place, on the array received
+        dx_t, dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t, :], cache[t])
+        dx[:, t, :] = dx_t
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    dh0 = dprev_h
+    return dx, dh0, dWx, dWh, db
+''',
+    "word_embedding_forward": '''
+def word_embedding_forward(x, W):
+    N, T = x.shape
+    out = np.zeros((N, T, W.shape[1]))
+    for n in range(N):
+        for t in range(T):
+            out[n, t] = W[x[n, t]]
+    cache = (x, W)
+    return out, cache
+''',
+    "word_embedding_backward": '''
+def word_embedding_backward(dout, cache):
+    x, W = cache
+    dW = np.zeros_like(W, dtype=np.float64)
+    N, T = x.shape
+    for n in range(N):
+        for t in range(T):
+            dW[x[n, t]] += dout[n, t]
+    return dW
+''',
+    "lstm_step_forward": '''
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    H = prev_h.shape[1]
+    a = np.dot(x, Wx).astype(np.float64) + np.dot(prev_h, Wh) + b  # float64 temporaries
+    i = sigmoid(a[:, :H])
+    f = sigmoid(a[:, H:2 * H])
+    o = sigmoid(a[:, 2 * H:3 * H])
+    g = np.tanh(a[:, 3 * H:])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    cache = (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+    return next_h, next_c, cache
+''',
+    "lstm_step_backward": '''
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    dnext_c += dnext_h * o * (1 - np.tanh(next_c) ** 2)  # in place, as in a published solution
+    di = dnext_c * g
+    df = dnext_c * prev_c
+    do = dnext_h * np.tanh(next_c)
+    dg = dnext_c * i
+    dprev_c = dnext_c * f
+    da = np.hstack((di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)))
+    dx = da.dot(Wx.T)
+    dprev_h = da.dot(Wh.T)
+    dWx = x.T.dot(da)
+    dWh = prev_h.T.dot(da)
+    db = np.sum(da, axis=0)
+    return dx, dprev_h, dprev_c, dWx, dWh, db
+''',
+    "lstm_forward": '''
+def lstm_forward(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    H = h0.shape[1]
+    h = np.zeros((N, T, H))  # float64, whatever the inputs
+    prev_h, prev_c = h0, np.zeros((N, H))
+    cache = []
+    for t in range(T):
+        prev_h, prev_c, cache_t = lstm_step_forward(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
+        h[:, t, :] = prev_h
+        cache.append(cache_t)
+    return h, cache
+''',
+    "lstm_backward": '''
+def lstm_backward(dh, cache):
+    N, T, H = dh.shape
+    D = cache[0][0].shape[1]
+    dx = np.zeros((N, T, D))
+    dWx, dWh, db = np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), np.zeros(4 * H)
+    dprev_h, dprev_c = np.zeros((N, H)), np.zeros((N, H))
+    for t in reversed(range(T)):
+        dnext_h = dh[:, t, :] + dprev_h
+        dx[:, t, :], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(dnext_h, dprev_c, cache[t])
+        dWx += dWx_t
+        dWh += dWh_t
+        db += db_t
+    return dx, dprev_h, dWx, dWh, db
+''',
+}
+
+# A sampler that never stops: it writes a word at every step, after <END> too (the classic says
+# stopping is optional), and a _decode_step in the classic's style.
+_CAPTIONING_RNN_CLASSIC = {
+    "CaptioningRNN.sample": '''
+def sample(self, features, max_length=30, beam_size=1):
+    if beam_size > 1:
+        return self._beam_search(features, max_length, beam_size)
+    N = features.shape[0]
+    captions = self._null * np.ones((N, max_length), dtype=np.int32)
+    W_proj, b_proj = self.params["W_proj"], self.params["b_proj"]
+    W_embed = self.params["W_embed"]
+    Wx, Wh, b = self.params["Wx"], self.params["Wh"], self.params["b"]
+    W_vocab, b_vocab = self.params["W_vocab"], self.params["b_vocab"]
+    prev_h = features.dot(W_proj) + b_proj
+    prev_c = np.zeros(prev_h.shape)
+    word = self._start * np.ones(N, dtype=np.int32)
+    for t in range(max_length):
+        x = W_embed[word]
+        if self.cell_type == "rnn":
+            prev_h, _ = rnn_step_forward(x, prev_h, Wx, Wh, b)
+        else:
+            prev_h, prev_c, _ = lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
+        scores = prev_h.dot(W_vocab) + b_vocab
+        word = np.argmax(scores, axis=1)
+        captions[:, t] = word
+    return captions
+''',
+    "CaptioningRNN._decode_step": '''
+def _decode_step(self, words, prev_h, prev_c):
+    x = self.params["W_embed"][words, :]
+    if self.cell_type == "lstm":
+        next_h, next_c, _ = lstm_step_forward(x, prev_h, prev_c, self.params["Wx"], self.params["Wh"], self.params["b"])
+    else:
+        next_h, _ = rnn_step_forward(x, prev_h, self.params["Wx"], self.params["Wh"], self.params["b"])
+        next_c = prev_c
+    scores = next_h.dot(self.params["W_vocab"]) + self.params["b_vocab"]
+    return scores, next_h, next_c
+''',
+}
+
+VARIANTS["captioning numpy: loops, in-place backward passes, float64 LSTM, sampling past <END>"] = {
+    "replacements": {"rnn_layers.py": _NUMPY_LAYERS_CLASSIC, "classifiers/rnn.py": _CAPTIONING_RNN_CLASSIC},
+    **_CAPTIONING_COVER,
+}
+
+# Wrong solutions must still fail: (replacements, test files, notebook, what the failure names).
+_CAPTIONING_WRONG = {
+    "rnn_step_backward without the tanh derivative": (
+        {"rnn_layers.py": {"rnn_step_backward": _NUMPY_LAYERS_CLASSIC["rnn_step_backward"].replace(
+            "dnext_h *= 1 - next_h ** 2  # in place, on the array received", "pass")}},
+        "RNN_Captioning.ipynb", "rnn_step_backward dx"),
+    "lstm_step_backward without the path through next_h into the cell": (
+        {"rnn_layers.py": {"lstm_step_backward": _NUMPY_LAYERS_CLASSIC["lstm_step_backward"].replace(
+            "dnext_c += dnext_h * o * (1 - np.tanh(next_c) ** 2)  # in place, as in a published solution", "pass")}},
+        "LSTM_Captioning.ipynb", "lstm_step_backward dx"),
+    "sample feeding <START> at every step": (
+        {"classifiers/rnn.py": {"CaptioningRNN.sample": _CAPTIONING_RNN_CLASSIC["CaptioningRNN.sample"].replace(
+            "word = np.argmax(scores, axis=1)\n    captions[:, t] = word",
+            "captions[:, t] = np.argmax(scores, axis=1)")}},
+        "RNN_Captioning.ipynb", "CaptioningRNN.sample vs a reference greedy decoder"),
+    "_decode_step without b_vocab": (
+        {"classifiers/rnn.py": {"CaptioningRNN._decode_step": _CAPTIONING_RNN_CLASSIC["CaptioningRNN._decode_step"].replace(
+            ' + self.params["b_vocab"]', "")}},
+        "LSTM_Captioning.ipynb", "CaptioningRNN._decode_step scores (lstm)"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(_CAPTIONING_WRONG))
+def test_wrong_captioning_variant_fails_its_tests_and_notebook_checks(name, tmp_path):
+    replacements, notebook, failing_check = _CAPTIONING_WRONG[name]
+    root = package_with(replacements, tmp_path)
+    ok, out = run_pytest(root, _CAPTIONING_COVER["tests"])
+    assert not ok, f"a wrong variant ('{name}') passes {_CAPTIONING_COVER['tests']}:\n{out}"
+    ok, out = run_notebook_checks(root, notebook)
+    assert not ok and f"{failing_check}:" in out and "FAIL" in out, (
+        f"a wrong variant ('{name}') passes the check cells of {notebook}, or fails elsewhere:\n{out}")
+
+
 # --------------------------------------------------------------------------------------------------
 # Transformer (transformer_layers.py, classifiers/transformer.py)
 # --------------------------------------------------------------------------------------------------
+
+_TRANSFORMER_COVER = {"tests": ["tests/test_transformer_layers.py", "tests/test_captioning_transformer.py"],
+                      "notebooks": ["Transformer_Captioning.ipynb"]}
+
+# The way the 2021-2024 solutions write them: view/permute into heads, masked_fill with -inf, softmax,
+# self.attn_drop; the encoding table filled by a loop over positions; the decoder mask a float tril
+# built on the CPU; the classic's torch.empty placeholders left in; no stored attention weights.
+VARIANTS["transformer: view/permute, -inf mask, loop over positions, float tril mask"] = {
+    "replacements": {
+        "transformer_layers.py": {
+            "PositionalEncoding.__init__": '''
+def __init__(self, embed_dim, dropout=0.1, max_len=5000):
+    super().__init__()
+    self.dropout = nn.Dropout(p=dropout)
+    assert embed_dim % 2 == 0
+    pe = torch.zeros(1, max_len, embed_dim)
+    div_term = torch.pow(10000.0, -torch.arange(0, embed_dim, 2) / embed_dim)
+    for i in range(max_len):
+        pe[0, i, 0::2] = torch.sin(i * div_term)
+        pe[0, i, 1::2] = torch.cos(i * div_term)
+    self.register_buffer('pe', pe)
+''',
+            "PositionalEncoding.forward": '''
+def forward(self, x):
+    N, S, D = x.shape
+    output = torch.empty((N, S, D))
+    output = x + self.pe[:, :S, :]
+    output = self.dropout(output)
+    return output
+''',
+            "MultiHeadAttention.forward": '''
+def forward(self, query, key, value, attn_mask=None):
+    N, S, E = query.shape
+    N, T, E = value.shape
+    output = torch.empty((N, S, E))
+    H = self.n_head
+    Q = self.query(query).view(N, S, H, E // H).permute(0, 2, 1, 3)
+    K = self.key(key).view(N, T, H, E // H).permute(0, 2, 1, 3)
+    V = self.value(value).view(N, T, H, E // H).permute(0, 2, 1, 3)
+    dot = torch.matmul(Q, K.permute(0, 1, 3, 2)) / math.sqrt(self.head_dim)
+    if attn_mask is not None:
+        dot = dot.masked_fill(attn_mask == 0, float('-inf'))
+    attn = self.attn_drop(F.softmax(dot, dim=-1))
+    output = torch.matmul(attn, V).permute(0, 2, 1, 3).reshape(N, S, E)
+    output = self.proj(output)
+    return output
+''',
+        },
+        "classifiers/transformer.py": {
+            "CaptioningTransformer.forward": '''
+def forward(self, features, captions):
+    N, T = captions.shape
+    scores = torch.empty((N, T, self.vocab_size))
+    caption_embeddings = self.embedding(captions)
+    caption_embeddings = self.positional_encoding(caption_embeddings)
+    projected_features = self.visual_projection(features).unsqueeze(1)
+    tgt_mask = torch.tril(torch.ones(T, T))
+    features = self.transformer(caption_embeddings, projected_features, tgt_mask)
+    scores = self.output(features)
+    return scores
+''',
+        },
+    },
+    **_TRANSFORMER_COVER,
+}
+
+# Loops instead of vectorised code: one head at a time with bmm, a large negative number instead of
+# -inf (via logical_not, which also reads 0/1 masks), the table from math.sin/cos in two nested loops.
+VARIANTS["transformer: loop over heads, -1e9 mask, nested loops, bool mask on the device"] = {
+    "replacements": {
+        "transformer_layers.py": {
+            "PositionalEncoding.__init__": '''
+def __init__(self, embed_dim, dropout=0.1, max_len=5000):
+    super().__init__()
+    self.dropout = nn.Dropout(p=dropout)
+    assert embed_dim % 2 == 0
+    pe = torch.zeros(1, max_len, embed_dim)
+    for i in range(max_len):
+        for j in range(0, embed_dim, 2):
+            angle = i * 10000 ** (-j / embed_dim)
+            pe[0, i, j] = math.sin(angle)
+            pe[0, i, j + 1] = math.cos(angle)
+    self.register_buffer('pe', pe)
+''',
+            "PositionalEncoding.forward": '''
+def forward(self, x):
+    S = x.shape[1]
+    return self.dropout(x + self.pe[0, :S])
+''',
+            "MultiHeadAttention.forward": '''
+def forward(self, query, key, value, attn_mask=None):
+    q, k, v = self.query(query), self.key(key), self.value(value)
+    heads = []
+    for h in range(self.n_head):
+        cols = slice(h * self.head_dim, (h + 1) * self.head_dim)
+        scores = torch.bmm(q[:, :, cols], k[:, :, cols].transpose(1, 2)) / (self.head_dim ** 0.5)
+        if attn_mask is not None:
+            scores = scores.masked_fill(attn_mask.logical_not(), -1e9)
+        weights = torch.softmax(scores, dim=2)
+        heads.append(torch.bmm(self.attn_drop(weights), v[:, :, cols]))
+    return self.proj(torch.cat(heads, dim=2))
+''',
+        },
+        "classifiers/transformer.py": {
+            "CaptioningTransformer.forward": '''
+def forward(self, features, captions):
+    N, T = captions.shape
+    memory = self.visual_projection(features)[:, None, :]
+    tgt = self.positional_encoding(self.embedding(captions))
+    tgt_mask = torch.ones(T, T, device=captions.device).tril() == 1
+    out = self.transformer(tgt=tgt, memory=memory, tgt_mask=tgt_mask)
+    return self.output(out)
+''',
+        },
+    },
+    **_TRANSFORMER_COVER,
+}
+
+# Wrong solutions: each must fail both the unit tests named and the notebook's check cells.
+_ATTENTION_FORWARD = VARIANTS["transformer: view/permute, -inf mask, loop over positions, float tril mask"][
+    "replacements"]["transformer_layers.py"]["MultiHeadAttention.forward"]
+_PE_FORWARD = VARIANTS["transformer: view/permute, -inf mask, loop over positions, float tril mask"][
+    "replacements"]["transformer_layers.py"]["PositionalEncoding.forward"]
+WRONG_TRANSFORMER = {
+    "attention scaled by sqrt(E), not sqrt(E/H)": (
+        {"transformer_layers.py": {"MultiHeadAttention.forward": _ATTENTION_FORWARD.replace(
+            "math.sqrt(self.head_dim)", "math.sqrt(E)")}}, "tests/test_transformer_layers.py"),
+    "dropout on the attention output, not the weights": (
+        {"transformer_layers.py": {"MultiHeadAttention.forward": _ATTENTION_FORWARD.replace(
+            "attn = self.attn_drop(F.softmax(dot, dim=-1))", "attn = F.softmax(dot, dim=-1)").replace(
+            "output = self.proj(output)", "output = self.proj(self.attn_drop(output))")}},
+        "tests/test_transformer_layers.py"),
+    "cosines with the exponent of their own (odd) dimension": (
+        {"transformer_layers.py": {"PositionalEncoding.__init__": '''
+def __init__(self, embed_dim, dropout=0.1, max_len=5000):
+    super().__init__()
+    self.dropout = nn.Dropout(p=dropout)
+    pe = torch.zeros(1, max_len, embed_dim)
+    for i in range(max_len):
+        for j in range(embed_dim):
+            rate = 10000 ** (-j / embed_dim)
+            pe[0, i, j] = math.sin(i * rate) if j % 2 == 0 else math.cos(i * rate)
+    self.register_buffer('pe', pe)
+'''}}, "tests/test_transformer_layers.py"),
+    "dropout before the encodings are added": (
+        {"transformer_layers.py": {"PositionalEncoding.forward": _PE_FORWARD.replace(
+            "output = x + self.pe[:, :S, :]\n    output = self.dropout(output)",
+            "output = self.dropout(x) + self.pe[:, :S, :]")}}, "tests/test_transformer_layers.py"),
+    "decoder without the causal mask": (
+        {"classifiers/transformer.py": {"CaptioningTransformer.forward": '''
+def forward(self, features, captions):
+    memory = self.visual_projection(features).unsqueeze(1)
+    return self.output(self.transformer(self.positional_encoding(self.embedding(captions)), memory))
+'''}}, "tests/test_captioning_transformer.py"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(WRONG_TRANSFORMER))
+def test_wrong_transformer_variant_fails_its_tests_and_notebook_checks(name, tmp_path):
+    replacements, test_file = WRONG_TRANSFORMER[name]
+    root = package_with(replacements, tmp_path)
+    ok, out = run_pytest(root, [test_file])
+    assert not ok, f"wrong variant '{name}' passes {test_file}:\n{out}"
+    ok, out = run_notebook_checks(root, "Transformer_Captioning.ipynb")
+    assert not ok, f"wrong variant '{name}' passes the check cells of Transformer_Captioning.ipynb:\n{out}"
+
 
 # --------------------------------------------------------------------------------------------------
 # Network visualization (net_visualization_pytorch.py)
@@ -31,6 +411,73 @@ VARIANTS = {}
 # --------------------------------------------------------------------------------------------------
 # Style transfer (style_transfer_pytorch.py)
 # --------------------------------------------------------------------------------------------------
+
+VARIANTS["style transfer: loops, one-element float32 style loss, sums of squares"] = {
+    "replacements": {"style_transfer_pytorch.py": {
+        "content_loss": '''
+def content_loss(content_weight, content_current, content_original):
+    loss = content_weight * torch.sum(torch.pow(content_current - content_original, 2))
+    return loss
+''',
+        "gram_matrix": '''
+def gram_matrix(features, normalize=True):
+    N, C, H, W = features.size()
+    gram = torch.zeros(N, C, C, dtype=features.dtype, device=features.device)
+    for n in range(N):  # one image at a time
+        f = features[n].view(C, -1)
+        gram[n] = torch.mm(f, f.t())
+    if normalize:
+        gram /= (H * W * C)
+    return gram
+''',
+        "style_loss": '''
+def style_loss(feats, style_layers, style_targets, style_weights):
+    loss = torch.zeros(1).type(dtype)  # shape (1,), float32: the classic module's dtype
+    for i in range(len(style_layers)):
+        G = gram_matrix(feats[style_layers[i]])
+        loss += style_weights[i] * torch.sum((G - style_targets[i]) ** 2)
+    return loss
+''',
+        "tv_loss": '''
+def tv_loss(img, tv_weight):
+    h_var = torch.sum(torch.pow(img[:, :, :-1, :] - img[:, :, 1:, :], 2))
+    w_var = torch.sum(torch.pow(img[:, :, :, :-1] - img[:, :, :, 1:], 2))
+    loss = tv_weight * (h_var + w_var)
+    return loss
+''',
+    }},
+    "tests": ["tests/test_style_transfer.py"],
+    "notebooks": ["Style_Transfer.ipynb"],
+}
+
+
+@pytest.mark.slow
+def test_style_transfer_wrong_variants_still_fail(tmp_path):
+    # Each classic-looking mistake must be caught by the unit tests and by the notebook's checks.
+    wrong = {
+        "style_loss": '''
+def style_loss(feats, style_layers, style_targets, style_weights):
+    loss = torch.zeros(1).type(dtype)
+    for i in range(len(style_layers)):
+        G = gram_matrix(feats[style_layers[i]], normalize=False)  # wrong: the targets are normalised
+        loss += style_weights[i] * torch.sum((G - style_targets[i]) ** 2)
+    return loss
+''',
+        "tv_loss": '''
+def tv_loss(img, tv_weight):
+    h_var = torch.mean(torch.pow(img[:, :, :-1, :] - img[:, :, 1:, :], 2))  # wrong: mean, not sum
+    w_var = torch.sum(torch.pow(img[:, :, :, :-1] - img[:, :, :, 1:], 2))
+    return tv_weight * (h_var + w_var)
+''',
+    }
+    root = package_with({"style_transfer_pytorch.py": wrong}, tmp_path)
+    for test in ("test_style_loss_matches_loop_reference", "test_tv_loss_matches_loop_on_rgb_batch"):
+        ok, out = run_pytest(root, [f"tests/test_style_transfer.py::{test}"])
+        assert not ok, f"a wrong style_loss/tv_loss passes {test}:\n{out}"
+    ok, out = run_notebook_checks(root, "Style_Transfer.ipynb")
+    assert not ok and "style_loss vs numpy loop over layers" in out and "FAIL" in out, (
+        f"a wrong style_loss passes the notebook's checks:\n{out}")
+
 
 # --------------------------------------------------------------------------------------------------
 # GANs (gan_pytorch.py)
