@@ -3,7 +3,7 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.cs231n-installed
 
-.PHONY: help setup data lab test bench student submit check-student
+.PHONY: help setup data lab test bench student submit check-student grade gradescope mutants
 
 help:
 	@echo "make lab      set up (venv, packages, data) and open JupyterLab in assignment3/"
@@ -11,6 +11,9 @@ help:
 	@echo "make bench    benchmarks (ratios against a reference measured in the same run)"
 	@echo "make student  instructors: write the student edition to build/student/"
 	@echo "make submit   students: zip the files you changed for submission"
+	@echo "make grade SUBMISSION=path.zip   instructors: grade a submission into build/grades/ (results.json, grades.csv)"
+	@echo "make gradescope                  instructors: write the Gradescope autograder zip to build/"
+	@echo "make mutants                     instructors: run the catalogue of student mistakes against the tests"
 
 $(STAMP): requirements.txt pyproject.toml
 	bash tools/setup_venv.sh $(VENV)
@@ -41,3 +44,16 @@ check-student: $(STAMP)
 
 submit: $(STAMP)
 	$(PY) tools/collect_submission.py
+
+grade: $(STAMP)
+	@[ -f tools/grade.py ] || { echo "make grade: for instructors; this is the student edition"; exit 1; }
+	@[ -n "$(SUBMISSION)" ] || { echo "make grade: name the zip, e.g. make grade SUBMISSION=cs231n_assignment3_submission.zip"; exit 1; }
+	$(PY) tools/grade.py $(SUBMISSION) --out build/grades
+
+gradescope: $(STAMP)
+	@[ -f tools/grade.py ] || { echo "make gradescope: for instructors; this is the student edition"; exit 1; }
+	$(PY) tools/grade.py --bundle build/gradescope_autograder.zip
+
+mutants: $(STAMP)
+	@[ -f tools/mutants.py ] || { echo "make mutants: for instructors; this is the student edition"; exit 1; }
+	$(PY) tools/mutants.py

@@ -250,7 +250,7 @@ def run_question(base, work, modules, name, table, datasets):
     problem = None
     if timed_out:
         problem = f"the tests of {name} ran past {timeout} s and were stopped (a loop that never ends?)"
-    elif rc == -signal.SIGXFSZ:
+    elif rc == -signal.SIGXFSZ or "File too large" in output or log.stat().st_size >= MAX_WRITE_BYTES:
         problem = f"the tests of {name} wrote more than {MAX_WRITE_BYTES >> 20} MB (huge output?) and were stopped"
     elif not record.exists():
         problem = (f"the tests of {name} ended after {elapsed:.0f} s without a report (exit status {rc}): did the "

@@ -18,9 +18,12 @@ The exit status is pytest's own: the report never changes whether the run passes
 import ast
 import functools
 import importlib
+import importlib.abc
+import importlib.machinery
 import json
 import os
 import signal
+import sys
 import threading
 import tomllib
 from pathlib import Path
@@ -124,23 +127,58 @@ def _recorder(state, function, original):
     return wrapper
 
 
-def _wrap_all(state):
-    for path, function, _ in state.functions:
-        module_name = path[:-3].replace("/", ".")
-        try:
-            module = importlib.import_module(module_name)
-        except BaseException as e:  # a broken module: its tests will fail and say why
-            state.import_errors[path] = f"{type(e).__name__}: {e}".splitlines()[0][:200]
-            continue
+def _wrap_module(state, module, functions):
+    for function in functions:
         *owner_names, attr = function.split(".")
         owner = module
         for name in owner_names:
             owner = getattr(owner, name, None)
-        original = owner is not None and owner.__dict__.get(attr) if owner is not None else None
-        if not callable(original):
-            continue
-        setattr(owner, attr, _recorder(state, function, original))
-        state.wrapped.append((owner, attr, original))
+        original = owner.__dict__.get(attr) if owner is not None else None
+        if callable(original):
+            setattr(owner, attr, _recorder(state, function, original))
+            state.wrapped.append((owner, attr, original))
+
+
+class _WrappingFinder(importlib.abc.MetaPathFinder):
+    """Wraps the student's functions as their module is first imported (by a test), so that a
+    module no test imports is never run, and a module that fails to import fails where a test
+    imports it, its error noted for the report."""
+
+    def __init__(self, state, targets):
+        self.state, self.targets = state, targets  # module name -> (path, [function])
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.targets:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        loader, finder = spec.loader, self
+        exec_module = loader.exec_module
+
+        def exec_and_wrap(module):
+            rel, functions = finder.targets[name]
+            try:
+                exec_module(module)
+            except BaseException as e:
+                finder.state.import_errors[rel] = f"{type(e).__name__}: {e}".splitlines()[0][:200]
+                raise
+            _wrap_module(finder.state, module, functions)
+
+        loader.exec_module = exec_and_wrap
+        return spec
+
+
+def _install_finder(state):
+    targets = {}
+    for path, function, _ in state.functions:
+        targets.setdefault(path[:-3].replace("/", "."), (path, []))[1].append(function)
+    for name in list(targets):
+        if name in sys.modules:  # imported before the tests started (a plugin, conftest): wrap now
+            _wrap_module(state, sys.modules[name], targets.pop(name)[1])
+    finder = _WrappingFinder(state, targets)
+    sys.meta_path.insert(0, finder)
+    return finder
 
 
 def _first_line(report):
@@ -166,7 +204,7 @@ class ProgressPlugin:
         """Before the test modules import the package: wrap each student function."""
         self.points = load_points(self.root)
         self.state.functions = student_functions(self.root)
-        _wrap_all(self.state)
+        self.finder = _install_finder(self.state)
 
     def pytest_runtest_logstart(self, nodeid, location):
         self.state.test = nodeid
@@ -199,6 +237,8 @@ class ProgressPlugin:
         tr = config.pluginmanager.get_plugin("terminalreporter")
         if getattr(self, "rows", None) and tr is not None and config.getoption("progress_report", True):
             write_report(tr, self.rows)
+        if getattr(self, "finder", None) in sys.meta_path:
+            sys.meta_path.remove(self.finder)
         for owner, attr, original in reversed(self.state.wrapped):
             setattr(owner, attr, original)
         self.state.wrapped.clear()
