@@ -203,7 +203,10 @@ class ProgressPlugin:
     def pytest_collection(self, session):
         """Before the test modules import the package: wrap each student function."""
         self.points = load_points(self.root)
-        self.state.functions = student_functions(self.root)
+        # the package the tests will import (PYTHONPATH may point at another copy than this checkout)
+        spec = importlib.machinery.PathFinder.find_spec("cs231n", sys.path)
+        package_root = Path(spec.submodule_search_locations[0]).parent if spec else self.root
+        self.state.functions = student_functions(package_root)
         self.finder = _install_finder(self.state)
 
     def pytest_runtest_logstart(self, nodeid, location):

@@ -1,0 +1,67 @@
+"""The progress report that ends `make test`, and the time limit on every test (tools/progress.py).
+
+Each test runs pytest in a fresh process on a temporary copy of the package in which some functions
+are replaced (tests/_variants.py), so the checkout is never touched. Instructor-only."""
+
+import os
+import subprocess
+import sys
+
+from _variants import REPO, package_with
+
+START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+BLANK_GRAM = f'''def gram_matrix(features, normalize=True):
+    {START}
+    raise NotImplementedError("gram_matrix in cs231n/style_transfer_pytorch.py: fill in the code between the START/END markers")
+    {END}'''
+WRONG_TV = f'''def tv_loss(img, tv_weight):
+    {START}
+    return tv_weight * (img[:, :, 1:, :] - img[:, :, :-1, :]).pow(2).sum()
+    {END}'''
+ENDLESS_FOOLING = f'''def make_fooling_image(X, target_y, model, learning_rate=1, max_iter=100):
+    {START}
+    X_fooling = X.clone()
+    while True:
+        pass
+    {END}
+    return X_fooling'''
+
+
+def _pytest(root, test_file, *args, timeout=300):
+    env = {**os.environ, "PYTHONPATH": str(root), "CS231N_OFFLINE": "1", "MPLBACKEND": "Agg",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    cmd = [sys.executable, "-m", "pytest", str(REPO / "tests" / test_file), "-q", "--tb=short",
+           "-p", "no:cacheprovider", "-p", "no:nbval", *args]
+    return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_report_lists_each_function_with_its_status_and_points_after_pytest_output(tmp_path):
+    root = package_with({"style_transfer_pytorch.py": {"gram_matrix": BLANK_GRAM, "tv_loss": WRONG_TV}}, tmp_path)
+    proc = _pytest(root, "test_style_transfer.py", "-k", "content_loss or gram_matrix or tv_loss_matches")
+    out = proc.stdout
+    assert proc.returncode == 1, out[-3000:]
+    report = out[out.index("your progress"):]
+    assert out.index(" failed") < out.index("your progress"), "the report must come after pytest's summary"
+    lines = {line.strip()[4:].split()[0]: line for line in report.splitlines() if line.lstrip().startswith("[")}
+    assert "passing" in lines["content_loss"] and "2 pts" in lines["content_loss"]
+    assert "not started" in lines["gram_matrix"]
+    assert "failing: tv_loss(img, 0.5): rel error" in lines["tv_loss"], lines["tv_loss"]  # its first failing check
+    assert "RNN_Captioning" in report and report.index("RNN_Captioning") < report.index("Style_Transfer")
+    assert " of 39 functions done" in report and "next: rnn_step_forward" in report
+
+
+def test_report_keeps_the_exit_status_of_a_passing_run(tmp_path):
+    root = package_with({}, tmp_path)
+    proc = _pytest(root, "test_style_transfer.py", "-k", "content_loss")
+    assert proc.returncode == 0 and "[x] content_loss" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_endless_loop_fails_its_test_saying_so_and_the_run_ends(tmp_path):
+    root = package_with({"net_visualization_pytorch.py": {"make_fooling_image": ENDLESS_FOOLING}}, tmp_path)
+    proc = _pytest(root, "test_net_visualization.py", "-k", "fooling_image_is_classified", "-o", "timeout=3",
+                   timeout=120)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    assert "timed out after 3 s: does your loop end?" in proc.stdout
+    assert "while True" in proc.stdout or "pass" in proc.stdout  # the traceback points at the loop
+    assert "failing: timed out after 3 s" in proc.stdout  # and the report says so too
