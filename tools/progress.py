@@ -305,10 +305,10 @@ def write_report(tr, rows):
     earned, total = sum(r["points"] for r in done), sum(r["points"] for r in rows)
     tr.write_line(f"{len(done)} of {len(rows)} functions done ({_pts(earned)} of {_pts(total)} points from "
                   "tests; notebooks and inline answers are graded on submission)", bold=True)
-    todo = next((r for r in rows if r["status"] == "failing"), None) or \
+    todo = next((r for r in rows if r["status"] in ("failing", "not started")), None) or \
         next((r for r in rows if r["status"] != "passing"), None)
     if todo is not None:
-        why = "fix it first: it fails" if todo["status"] == "failing" else "start with it"
+        why = {"failing": "it fails", "not started": "not started yet"}.get(todo["status"], "not checked yet")
         tr.write_line(f"next: {todo['function']} in {todo['path']} ({why}; its tests: "
                       f"{'make test' if not todo['tests'] else 'pytest ' + todo['tests'][0]})")
     else:
