@@ -147,8 +147,13 @@ def test_sample_returns_integer_captions_of_max_length(cell_type):
 
 @pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
 def test_sample_matches_torch_greedy_decoding(cell_type):
-    model = _random_model(cell_type, seed=4, V_words=8, H=7)
+    from cs231n.checks.captioning import random_captioning_params
+
+    model = _random_model(cell_type, seed=4, V_words=27, W=4, H=32)
     features = np.random.default_rng(4).standard_normal((6, 6))
+    # Random weights and non-zero biases, captions that vary from word to word, about half of them
+    # ending before max_length: a decoder that drops a bias or does not feed its word back is caught.
+    random_captioning_params(model, features, max_length=8, seed=4)
     captions = model.sample(features, max_length=8)
     p = {k: torch.tensor(v) for k, v in model.params.items()}
     H = p["Wh"].shape[0]

@@ -211,7 +211,7 @@ _CAPTIONING_WRONG = {
         "LSTM_Captioning.ipynb", "lstm_step_backward dx"),
     "sample feeding <START> at every step": (
         {"classifiers/rnn.py": {"CaptioningRNN.sample": _CAPTIONING_RNN_CLASSIC["CaptioningRNN.sample"].replace(
-            "word = np.argmax(scores, axis=1)\n    captions[:, t] = word",
+            "word = np.argmax(scores, axis=1)\n        captions[:, t] = word",
             "captions[:, t] = np.argmax(scores, axis=1)")}},
         "RNN_Captioning.ipynb", "CaptioningRNN.sample vs a reference greedy decoder"),
     "_decode_step without b_vocab": (
