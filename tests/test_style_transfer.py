@@ -170,9 +170,9 @@ def test_tv_loss_has_no_python_loops_over_pixels():
     # columns or pixels adds nodes with every one of them.
     small = _graph_size(tv_loss(_randn(1, 3, 4, 4, seed=15).requires_grad_(True), 1.0))
     large = _graph_size(tv_loss(_randn(1, 3, 32, 24, seed=16).requires_grad_(True), 1.0))
-    assert large == small and large < 40, (
+    assert large == small, (
         f"tv_loss: its autograd graph has {small} nodes for a 4x4 image and {large} for 32x24; "
-        "compute it with slicing (img[:, :, 1:, :] - img[:, :, :-1, :]), not loops over pixels")
+        "compute the differences of whole shifted slices of the image at once, not loops over pixels")
 
 
 # ---------------------------------------------------------------- features and the driver
