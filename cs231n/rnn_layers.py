@@ -8,6 +8,9 @@ Shapes use N for the minibatch, T for time steps, D for the input size, H for th
 V for the vocabulary and M for the output size of an affine layer. The LSTM packs its four gates
 side by side in the order i, f, o, g (input, forget, output, block input): columns
 ``[0:H]``, ``[H:2H]``, ``[2H:3H]``, ``[3H:4H]`` of ``Wx``, ``Wh`` and ``b``.
+
+There is no dtype contract: for float32 inputs a function may return float32 or float64 arrays (the
+checks compare values), and a backward pass may update the arrays it receives (the checks pass copies).
 """
 
 import numpy as np
