@@ -3,6 +3,7 @@ archive's layout (our own images and check file, our own checksums) served from 
 
 import hashlib
 import io
+import socket
 import zipfile
 
 import numpy as np
@@ -126,6 +127,15 @@ def test_archive_with_a_wrong_checksum_is_refused_and_nothing_changes(server):
     assert _snapshot(folder) == before, "a refused archive changed the files already there"
 
 
+def test_truncated_archive_is_refused_and_nothing_is_put_in_place(server):
+    archive = Archive(url=server.add("/a3.zip", ZIP[:-500]), size=len(ZIP), sha256=_sha(ZIP),
+                      members=_archive("").members)
+    with pytest.raises(DownloadError) as info:
+        fetch_classic_files(archive)
+    assert info.value.reason == "size" and "\n" not in str(info.value)
+    assert not classic_folder().exists() or not any(classic_folder().glob("*.jpg"))
+
+
 def test_member_with_a_wrong_checksum_is_refused_and_not_put_in_place(server):
     members = _archive("").members
     members["assignment3/styles/starry_night.jpg"] = (members["assignment3/styles/starry_night.jpg"][0], "0" * 64)
@@ -155,8 +165,11 @@ def test_offline_switch_and_unreachable_host_raise_offline_error(server, monkeyp
         fetch_classic_files(archive)
     assert server.requests_for("/a3.zip") == []
     monkeypatch.delenv("CS231N_OFFLINE")
+    with socket.socket() as probe:  # a port nobody listens on once the probe is closed: refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     with pytest.raises(OfflineError):
-        fetch_classic_files(_archive("http://127.0.0.1:9/a3.zip"))  # port 9 (discard): refused
+        fetch_classic_files(_archive(f"http://127.0.0.1:{port}/a3.zip"))
 
 
 def test_http_error_is_one_line_and_names_the_url(server):
