@@ -1,6 +1,7 @@
 """Where data lives, and the loaders that are not about COCO."""
 
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -103,9 +104,12 @@ def _imagenet_val_path():
 
 def _verify_imagenet_val(path):
     """Raise ValueError unless path is an npz with X (N, 224, 224, 3) uint8, y (N,) in [0, 1000) and
-    a label_map entry. Nothing is unpickled: X and y are plain arrays, label_map is only looked up."""
+    a label_map that is a dict of class names. X and y are read with pickle off, label_map by
+    `_read_label_map`, which runs no code the file names."""
     import zipfile
 
+    if not zipfile.is_zipfile(path):  # np.load would take other bytes for a pickle or a .npy
+        raise ValueError("it is not a readable .npz file (not a zip archive)")
     try:
         with np.load(path, allow_pickle=False) as f:
             missing = {"X", "y", "label_map"} - set(f.files)
@@ -118,18 +122,84 @@ def _verify_imagenet_val(path):
         raise ValueError(f"X is {X.dtype} {X.shape}, not uint8 (N, 224, 224, 3)")
     if y.shape != (len(X),) or y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= 1000:
         raise ValueError(f"y is {y.dtype} {y.shape}, not integer classes in [0, 1000) of shape ({len(X)},)")
+    _read_label_map(path)
 
 
 def _load_imagenet_npz(path):
     with np.load(path, allow_pickle=False) as f:
         X, y = f["X"], f["y"].astype(np.int64)
-    # label_map is a dict saved as a 0-d object array, which numpy can only read back by unpickling,
-    # and unpickling can run code the file names. So pickle is allowed for this one entry only, of a
-    # file that came from the course site over HTTPS and passed _verify_imagenet_val; X and y above
-    # were read with pickle off.
-    with np.load(path, allow_pickle=True) as f:
-        label_map = f["label_map"].item()
-    return X, y, {int(k): str(v) for k, v in label_map.items()}
+    return X, y, _read_label_map(path)
+
+
+def _read_label_map(path):
+    """The label_map entry of an imagenet_val_25.npz, {class index: name}, read without running code.
+
+    The classic file stores the dict as a 0-d object array, which numpy writes as a pickle of the
+    whole array; np.load(allow_pickle=True) would import and call whatever globals the pickle names,
+    so a tampered file could run code. Here the pickle is read by `_NoGlobalsUnpickler`, which imports
+    nothing: raises ValueError (naming the global) for anything but a plain dict of names.
+    """
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            f = io.BytesIO(archive.read("label_map.npy"))
+        version = np.lib.format.read_magic(f)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read_header(f)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ValueError(f"its label_map is unreadable ({e.__class__.__name__}: {e})") from None
+    if shape != () or dtype != np.dtype(object):
+        raise ValueError(f"its label_map is a {dtype} array of shape {shape}, not a pickled dict")
+    try:
+        array = _NoGlobalsUnpickler(f, encoding="latin1").load()
+        label_map = array.state[4][0]  # ndarray state: (version, shape, dtype, fortran order, [items])
+    except _RefusedGlobal as e:
+        raise ValueError(str(e)) from None
+    except Exception as e:  # noqa: BLE001  (a damaged pickle fails in many ways, none of them fatal)
+        raise ValueError(f"its label_map is not a readable pickle ({e.__class__.__name__})") from None
+    if not isinstance(label_map, dict) or not all(isinstance(k, int) and isinstance(v, str)
+                                                  for k, v in label_map.items()):
+        raise ValueError(f"its label_map is a {type(label_map).__name__}, not a dict of class names")
+    return label_map
+
+
+class _RefusedGlobal(ValueError):
+    pass
+
+
+class _Recorded:
+    """Stands in for a numpy object the pickle would build: keeps its arguments and state, runs nothing."""
+
+    def __init__(self, *args):
+        self.args, self.state = args, None
+
+    def __setstate__(self, state):
+        self.state = state
+
+
+class _NoGlobalsUnpickler(pickle.Unpickler):
+    """An unpickler that refuses every global: it imports no module and calls nothing the file names.
+
+    A numpy array's pickle names three globals (the array rebuilder, ndarray and dtype; protocols 0-2
+    from Python 3 add _codecs.encode for bytes); each is answered with `_Recorded`, an inert local class
+    that only records what it is given, so that the dict inside can be read. Any other global
+    (os.system, builtins.eval, ...) raises _RefusedGlobal.
+    """
+
+    _ARRAY_NAMES = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+                    ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+    def find_class(self, module, name):
+        if (module, name) in self._ARRAY_NAMES:
+            return _Recorded
+        raise _RefusedGlobal(f"its label_map pickle refers to the Python global {module}.{name}, which a "
+                             f"dict of class names never does, so it was not unpickled")
+
+    def persistent_load(self, pid):
+        raise _RefusedGlobal("its label_map pickle asks for a persistent object, so it was not unpickled")
 
 
 def _scene_val_images(n=25):

@@ -117,14 +117,15 @@ def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
     - target_y: An integer in the range [0, C)
     - model: A trained CNN, in eval mode
     - learning_rate: The L2 length of each step, in normalised pixel units
-    - max_iter: The most steps to take before giving up
+    - max_iter: An optional safety net (an extension of the classic): you may stop after this many
+      steps; a loop that runs until the model is fooled, as in the classic, is fine too
 
     Returns:
     - X_fooling: An image that is close to X, but that is classifed as target_y by the model;
       Tensor of shape (1, 3, H, W).
 
-    Raises RuntimeError, naming the class the model still predicts, when max_iter steps were not
-    enough.
+    Raises RuntimeError, naming the class the model still predicts, when the loop stopped before the
+    model was fooled.
     """
     # Initialize our fooling image to the input image, and make it require gradient
     X_fooling = X.detach().clone().requires_grad_(True)
@@ -132,12 +133,13 @@ def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
     ##############################################################################
     # TODO: Generate a fooling image X_fooling that the model will classify as  #
     # the class target_y. Use gradient ascent on the target class score, using  #
-    # the model.forward method on X_fooling:                                   #
+    # the model.forward method on X_fooling, until the model is fooled:        #
     #   1. Compute the scores; if the predicted class is target_y, stop.       #
     #   2. Else compute g, the gradient of scores[0, target_y] w.r.t. X_fooling.#
     #   3. Update X_fooling in place (inside torch.no_grad()) with              #
     #          dX = learning_rate * g / ||g||_2                                 #
-    # Take at most max_iter steps. You should not need to change the model.    #
+    # You should not need to change the model. (Optional: stop after max_iter  #
+    # steps, so that a target the model resists cannot keep you waiting.)      #
     #                                                                           #
     # HINT: For most examples, you should be able to generate a fooling image  #
     # in fewer than 100 iterations of gradient ascent.                         #
@@ -156,9 +158,9 @@ def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
         predicted = model(X_fooling).argmax(dim=1).item()
     if predicted != target_y:
         raise RuntimeError(
-            f"make_fooling_image gave up after {max_iter} steps: the model still predicts class "
-            f"{predicted}, not the target {target_y}. Allow more steps (max_iter) or larger ones "
-            f"(learning_rate)."
+            f"make_fooling_image stopped (max_iter={max_iter}) before the model was fooled: it still "
+            f"predicts class {predicted}, not the target {target_y}. Allow more steps (max_iter) or "
+            f"larger ones (learning_rate)."
         )
     return X_fooling
 
@@ -167,16 +169,18 @@ def class_visualization_update_step(img, model, target_y, l2_reg, learning_rate)
     """
     Take one step of gradient ascent that makes `img` look more like class target_y to the model.
 
-    The objective is the regularised class score  s_y(I) - l2_reg * ||I||_2^2 ; one step is
-        I <- I + learning_rate * g / ||g||_2,   g = d objective / dI,
-    done in place on `img`.
+    The objective is the regularised class score  s_y(I) - l2_reg * ||I||_2^2 , with gradient g.
+    One step, done in place on `img`, is either of
+        I <- I + learning_rate * g                (the plain gradient step of the classic)
+        I <- I + learning_rate * g / ||g||_2      (a normalised step of length learning_rate)
+    Both are correct: `create_class_visualization` scales each step to the same length anyway.
 
     Inputs:
     - img: The image being optimised; Tensor of shape (1, 3, H, W) with requires_grad=True
     - model: A trained CNN, in eval mode
     - target_y: An integer in the range [0, C)
     - l2_reg: Strength of the L2 regulariser
-    - learning_rate: The L2 length of the step, in normalised pixel units
+    - learning_rate: The step size
 
     Returns: nothing; `img` is updated in place.
     """
@@ -258,12 +262,18 @@ def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224
     image can have, and every `blur_every` iterations blurs the image a little. Jitter, clipping
     and blur are image priors: they keep the result away from high-frequency noise.
 
+    The step that `class_visualization_update_step` takes is rescaled here to L2 length
+    learning_rate, so a plain gradient step and a normalised one give the same picture: only the
+    direction of the step is the student's, its length is the driver's.
+
     Inputs:
     - target_y: Integer in the range [0, C) giving the index of the class
     - model: A trained CNN, in eval mode, taking (1, 3, size, size) images
-    - dtype: Torch datatype to use for computations
+    - dtype: Torch datatype to use for computations: a torch.dtype, or a tensor type such as the
+      classic torch.FloatTensor
     - size: Height and width of the image, in pixels
-    - l2_reg, learning_rate: Passed to class_visualization_update_step
+    - l2_reg: Passed to class_visualization_update_step
+    - learning_rate: Passed to class_visualization_update_step, and the L2 length of each step
     - num_iterations: How many iterations to use
     - blur_every: How often to blur the image as an implicit regularizer
     - max_jitter: How much to jitter the image as an implicit regularizer, in pixels
@@ -275,8 +285,10 @@ def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224
     - A PIL image (size x size) of the final result, the image the model scored (rounded to 8 bits).
     """
     device = next(model.parameters()).device
+    if not isinstance(dtype, torch.dtype):  # the classic passes a tensor type, e.g. torch.FloatTensor
+        dtype = torch.empty(0).type(dtype).dtype
     # Randomly initialize the image as a PyTorch Tensor, and make it require gradient.
-    img = torch.randn(1, 3, size, size).mul_(1.0).to(device=device, dtype=dtype).requires_grad_()
+    img = torch.randn(1, 3, size, size).to(device=device, dtype=dtype).requires_grad_()
     low = torch.as_tensor(-SQUEEZENET_MEAN / SQUEEZENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
     high = torch.as_tensor((1 - SQUEEZENET_MEAN) / SQUEEZENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
     snapshots = []
@@ -285,8 +297,11 @@ def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224
         ox, oy = (int(v) for v in torch.randint(0, max_jitter + 1, (2,)))
         with torch.no_grad():
             img.copy_(jitter(img, ox, oy))
+            before = img.detach().clone()
         class_visualization_update_step(img, model, target_y, l2_reg, learning_rate)
         with torch.no_grad():
+            step = img - before  # plain or normalised: the same direction, made the same length
+            img.copy_(before + step * (learning_rate / step.norm().clamp_min(1e-12)))
             # Undo the random jitter, then clamp each channel to a real image's range.
             img.copy_(jitter(img, -ox, -oy))
             img.copy_(torch.maximum(torch.minimum(img, high), low))
@@ -315,10 +330,12 @@ def preprocess(img, size=224):
 
 
 def deprocess(img, should_rescale=True):
-    """Undo `preprocess`: a normalised Tensor (1, 3, H, W) or (3, H, W) back to a PIL image.
+    """Undo `preprocess`: a normalised Tensor (1, 3, H, W) or (3, H, W) back to a PIL image, as in the
+    classic.
 
-    With should_rescale=True the pixel values are first stretched to fill [0, 1] (`rescale`), which
-    makes small differences and synthetic images visible; without it they are clipped to [0, 1].
+    With should_rescale=True (the classic default) the pixel values are first stretched to fill
+    [0, 1] (`rescale`), which makes small differences and synthetic images visible; without it they
+    are clipped to [0, 1]. np.asarray(deprocess(x)) gives the uint8 array (H, W, 3).
     """
     return Image.fromarray(tensor_to_image(img, should_rescale))
 

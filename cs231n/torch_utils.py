@@ -55,13 +55,65 @@ def rescale(x):
     return (x - low) / max(float(high - low), 1e-12)
 
 
-def load_squeezenet():
+def load_squeezenet(timeout=30):
     """SqueezeNet 1.1 with ImageNet weights through torchvision's weights API (downloaded once into its
-    own cache) and its 1000 class names. Raises whatever the download raises when offline."""
+    own cache, $TORCH_HOME/hub/checkpoints, and hash-checked by torchvision) and its 1000 class names.
+
+    Raises OfflineError when the weights are not cached and download.pytorch.org cannot be reached,
+    and DownloadError for any other failure (an HTTP error, a download that fails torchvision's hash
+    check, a cached file that cannot be loaded): one line saying what went wrong and what to do.
+    """
+    import socket
+    import urllib.parse
+    from pathlib import Path
+
     from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
+    from . import download
+
     weights = SqueezeNet1_1_Weights.IMAGENET1K_V1
-    return squeezenet1_1(weights=weights, progress=False), list(weights.meta["categories"])
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(urllib.parse.urlparse(weights.url).path).name
+    name = "SqueezeNet 1.1's ImageNet weights"
+    old_timeout = socket.getdefaulttimeout()
+    try:
+        if not cached.is_file():
+            # torchvision's download has no timeout of its own, and a DNS lookup none at all
+            download._check_host_resolves(weights.url, name, download._DNS_TIMEOUT_S)
+            socket.setdefaulttimeout(timeout)
+        model = squeezenet1_1(weights=weights, progress=False)
+    except download.DownloadError:
+        raise
+    except Exception as e:  # noqa: BLE001  (every failure becomes one line naming the fix)
+        raise _squeezenet_error(e, weights.url, cached, name) from e
+    finally:
+        socket.setdefaulttimeout(old_timeout)
+    return model, list(weights.meta["categories"])
+
+
+def _squeezenet_error(error, url, cached, name):
+    """The OfflineError or DownloadError, with a one-line message, for a failure to load SqueezeNet."""
+    import urllib.error
+    import urllib.parse
+
+    from .download import DownloadError, OfflineError
+
+    host = urllib.parse.urlparse(url).hostname
+    detail = (str(error).strip().splitlines() or [error.__class__.__name__])[0][:160].rstrip(".")
+    if isinstance(error, urllib.error.HTTPError):
+        return DownloadError(f"{host} answered HTTP {error.code} ({error.reason}) for {name} ({url}); "
+                             f"try again later.", reason="http", url=url, status=error.code)
+    if unreachable(error) or isinstance(error, (ConnectionError, TimeoutError)):
+        return OfflineError(f"Cannot reach {host} to download {name} ({detail}); you seem to be offline.",
+                            url=url)
+    if "invalid hash value" in str(error):  # torchvision deleted the download; nothing was cached
+        return DownloadError(f"The download of {name} from {url} failed torchvision's hash check "
+                             f"(truncated or corrupted in transit); run the same command again.",
+                             reason="sha256", url=url)
+    if cached.is_file():
+        return DownloadError(f"The cached {name} in {cached} cannot be loaded ({error.__class__.__name__}: "
+                             f"{detail}); delete that file and run again to download them afresh.",
+                             reason="verify", url=url)
+    return DownloadError(f"Loading {name} failed ({error.__class__.__name__}: {detail}).", reason="io", url=url)
 
 
 def unreachable(error):

@@ -116,3 +116,100 @@ def test_load_imagenet_val_scenes_are_deterministic_and_match_their_labels():
     assert np.array_equal(X1, X2) and np.array_equal(y1, y2), "load_imagenet_val: scenes differ between calls"
     assert names == dict(enumerate(scenes.CLASS_NAMES)), "load_imagenet_val: scene class names are not CLASS_NAMES"
     assert len(set(y1.tolist())) >= 10, f"load_imagenet_val: only {len(set(y1.tolist()))} classes in 25 scenes"
+
+
+# --- failures of the real download, and a tampered label_map ---------------------------------------
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("failure, words", [
+    ("unreachable", "offline: cs231n.stanford.edu cannot be reached"),
+    ("http_error", "answered HTTP 503"),
+    ("truncated", "kept failing"),
+    ("corrupted", "failed verification: it is not a readable .npz file"),
+])
+def test_load_imagenet_val_failure_gives_one_line_and_the_scenes(server, monkeypatch, tmp_path, capsys, failure,
+                                                                 words):
+    payload, _ = _npz_bytes()
+    if failure == "unreachable":
+        url = f"http://127.0.0.1:{_free_port()}/imagenet_val_25.npz"
+    elif failure == "http_error":
+        url = server.add("/imagenet_val_25.npz", b"busy", status=503, content_type="text/plain")
+    elif failure == "truncated":
+        url = server.add("/imagenet_val_25.npz", payload, drop_after=1000, drop_times=100, ranges=False)
+    else:  # every byte arrives, but they are not an npz
+        url = server.add("/imagenet_val_25.npz", bytes(len(payload)))
+    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", url)
+    with pytest.raises(DownloadError) as caught:
+        load_imagenet_val(source="imagenet")
+    assert "\n" not in str(caught.value) and "run python -c" in str(caught.value), \
+        f"load_imagenet_val ({failure}): the error must be one line naming the command, got {caught.value}"
+    capsys.readouterr()
+    X, y, class_names = load_imagenet_val(num=3)
+    line = capsys.readouterr().out.strip()
+    assert X.shape == (3, 64, 64, 3) and len(class_names) == 30, f"load_imagenet_val ({failure}): got {X.shape}"
+    assert "NOT ImageNet" in line and words in line and "\n" not in line, f"load_imagenet_val ({failure}): {line!r}"
+    assert not (tmp_path / "imagenet_val_25.npz").exists(), f"load_imagenet_val ({failure}): kept a bad file"
+
+
+class _RunsCode:
+    """Unpickling this calls os.system: what a tampered label_map would do."""
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("echo tampered > tampered.txt",))
+
+
+def _tampered_npz_bytes():
+    rng = np.random.default_rng(0)
+    buf = io.BytesIO()
+    np.savez(buf, X=rng.integers(0, 256, (2, 224, 224, 3), dtype=np.uint8), y=np.array([1, 2]),
+             label_map=np.array({0: "tench", 1: _RunsCode()}))
+    return buf.getvalue()
+
+
+def test_tampered_label_map_is_refused_never_run(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "imagenet_val_25.npz").write_bytes(_tampered_npz_bytes())
+    with pytest.raises(DownloadError, match=r"refers to the Python global (posix|os|nt)\.system.*delete it and run"):
+        load_imagenet_val(source="imagenet")
+    X, _, _ = load_imagenet_val(num=2)
+    line = capsys.readouterr().out
+    assert X.shape == (2, 64, 64, 3) and "NOT ImageNet" in line, f"load_imagenet_val: tampered file gave {line!r}"
+    assert not (tmp_path / "tampered.txt").exists(), "load_imagenet_val: unpickling the label_map ran code"
+    assert (tmp_path / "imagenet_val_25.npz").read_bytes() == _tampered_npz_bytes(), \
+        "load_imagenet_val: changed a file it did not download"
+
+
+def test_tampered_download_is_refused_and_not_kept(server, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", _tampered_npz_bytes()))
+    with pytest.raises(DownloadError, match=r"failed verification: its label_map pickle refers to the Python global"):
+        load_imagenet_val(source="imagenet")
+    assert not (tmp_path / "tampered.txt").exists(), "load_imagenet_val: unpickling the label_map ran code"
+    assert not (tmp_path / "imagenet_val_25.npz").exists(), "load_imagenet_val: kept a tampered download"
+
+
+def test_label_map_of_the_classic_layout_is_read_without_pickle_globals(tmp_path):
+    """np.savez writes the dict as a pickled 0-d object array; protocols 2-5 all read back."""
+
+    import pickle
+    import zipfile
+
+    for protocol in (2, 3, 4, 5):
+        npy = io.BytesIO()
+        np.lib.format.write_array_header_1_0(npy, {"descr": "|O", "fortran_order": False, "shape": ()})
+        pickle.dump(np.array({0: "tench", 999: "toilet tissue"}), npy, protocol=protocol)
+        path = tmp_path / f"p{protocol}.npz"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("label_map.npy", npy.getvalue())
+        assert data_utils._read_label_map(path) == {0: "tench", 999: "toilet tissue"}, \
+            f"label_map written with pickle protocol {protocol} not read back"

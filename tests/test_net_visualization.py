@@ -8,6 +8,7 @@ from scipy.ndimage import gaussian_filter
 from torch import nn
 
 from cs231n import net_visualization_pytorch as nv
+from cs231n.checks.net_visualization import CallLimit, update_step_geometry
 from cs231n.net_visualization_pytorch import (
     blur_image,
     class_visualization_update_step,
@@ -85,6 +86,12 @@ def _first_other_class(model, x):
     return predicted, (predicted + 2) % C
 
 
+def _limited(model):
+    """The model, raising a clear error instead of letting a loop that never stops hang the run (a
+    correct make_fooling_image needs a few dozen calls here; the classic loops until fooled)."""
+    return CallLimit(model, max_calls=2000)
+
+
 def _reference_fooling(x, target, model, learning_rate, max_iter):
     """The specified algorithm written out independently: check, then a normalised step."""
     x, steps = x.clone(), 0
@@ -97,13 +104,13 @@ def _reference_fooling(x, target, model, learning_rate, max_iter):
         scores[0, target].backward()
         x = (x + learning_rate * x.grad / x.grad.norm()).detach()
     model.zero_grad(set_to_none=True)
-    return x.detach()
+    return x.detach(), steps
 
 
 def test_fooling_image_is_classified_as_target(model, images):
     x = images[0][:1]
     predicted, target = _first_other_class(model, x)
-    X_fooling = make_fooling_image(x, target, model, learning_rate=0.2)
+    X_fooling = make_fooling_image(x, target, _limited(model), learning_rate=0.2)
     with torch.no_grad():
         now = model(X_fooling).argmax(1).item()
     assert now == target, f"make_fooling_image: the model predicts {now}, not the target {target}"
@@ -113,8 +120,9 @@ def test_fooling_image_is_classified_as_target(model, images):
 def test_fooling_image_stops_as_soon_as_fooled(model, images):
     x = images[0][:1]
     _, target = _first_other_class(model, x)
-    X_fooling = make_fooling_image(x, target, model, learning_rate=0.2, max_iter=500)
-    expected = _reference_fooling(x, target, model, 0.2, 500)
+    expected, steps = _reference_fooling(x, target, model, 0.2, 1000)
+    assert 1 < steps < 50, f"test set-up: the reference needs {steps} steps"  # within any max_iter default
+    X_fooling = make_fooling_image(x, target, _limited(model), learning_rate=0.2)
     err = (X_fooling - expected).abs().max().item()
     assert err < 1e-10, (f"make_fooling_image: differs by {err:.2e} from normalised gradient ascent that "
                          f"stops at the first fooled step (too many steps, or unnormalised ones?)")
@@ -123,27 +131,46 @@ def test_fooling_image_stops_as_soon_as_fooled(model, images):
 def test_fooling_image_returns_input_when_already_fooled(model, images):
     x = images[0][:1]
     predicted, _ = _first_other_class(model, x)
-    X_fooling = make_fooling_image(x, predicted, model)
+    X_fooling = make_fooling_image(x, predicted, _limited(model))
     assert torch.equal(X_fooling, x), "make_fooling_image: changed an image the model already assigns to the target"
 
 
-def test_fooling_image_gives_up_with_clear_message(model, images):
-    x = images[0][:1]
-    predicted, target = _first_other_class(model, x)
-    with pytest.raises(RuntimeError, match=rf"gave up after 2 steps.*predicts class {predicted}.*target {target}"):
-        make_fooling_image(x, target, model, learning_rate=1e-9, max_iter=2)
+def test_call_limit_turns_a_loop_that_never_stops_into_an_error(model, images):
+    limited = CallLimit(model, max_calls=3)
+    for _ in range(3):
+        limited(images[0][:1])
+    with pytest.raises(RuntimeError, match="called the model 3 times without stopping"):
+        limited(images[0][:1])
 
 
-def test_update_step_is_normalised_ascent_on_regularised_score(model, images):
-    x0 = images[0][:1]
-    img = x0.clone().requires_grad_(True)
-    class_visualization_update_step(img, model, 2, l2_reg=0.3, learning_rate=0.1)
-
+def _gradient_of_regularised_score(x0, model, target, l2_reg):
     ref = x0.clone().requires_grad_(True)
-    (model(ref)[0, 2] - 0.3 * (ref ** 2).sum()).backward()
-    expected = x0 + 0.1 * ref.grad / ref.grad.norm()
-    err = (img.detach() - expected).abs().max().item()
-    assert err < 1e-12, f"class_visualization_update_step: image differs from the reference step by {err:.2e}"
+    (model(ref)[0, target] - l2_reg * (ref ** 2).sum()).backward()
+    return ref.grad
+
+
+@pytest.mark.parametrize("learning_rate", [0.1, 3.0])
+def test_update_step_is_ascent_along_the_regularised_gradient(model, images, learning_rate):
+    """The classic asks for "a gradient step": plain (learning_rate * g) or normalised
+    (learning_rate * g / ||g||) are both correct; the step must be parallel to g with one of those lengths."""
+    x0 = images[0][:1]
+    g = _gradient_of_regularised_score(x0, model, 2, 0.3)
+    assert abs(g.norm().item() - 1) > 0.5, "test set-up: ||g|| near 1 cannot tell a wrong length from a right one"
+    img = x0.clone().requires_grad_(True)
+    class_visualization_update_step(img, model, 2, l2_reg=0.3, learning_rate=learning_rate)
+    step = (img.detach() - x0).flatten()
+    cosine = (step @ g.flatten() / (step.norm() * g.norm()).clamp_min(1e-300)).item()
+    assert cosine > 1 - 1e-9, (f"class_visualization_update_step: the step makes cosine {cosine:.6f} with the "
+                               f"gradient of s_y - l2_reg * ||I||^2 (a sign, or the L2 term with its factor 2?)")
+    length, plain, normalised = step.norm().item(), learning_rate * g.norm().item(), learning_rate
+    assert min(abs(length - plain) / plain, abs(length - normalised) / normalised) < 1e-9, (
+        f"class_visualization_update_step: step length {length:.6g}; expected learning_rate * ||g|| = "
+        f"{plain:.6g} (plain step) or learning_rate = {normalised:.6g} (normalised step)")
+
+
+def test_update_step_geometry_helper_agrees(model, images):
+    geometry = update_step_geometry(class_visualization_update_step, model, images[0][:1], 2)
+    assert geometry.cosine > 1 - 1e-9 and geometry.length_ok, f"class_visualization_update_step: {geometry}"
 
 
 def test_update_step_raises_target_score(model, images):
@@ -218,6 +245,51 @@ def test_create_class_visualization_raises_target_score(model):
         before = model(start)[0, 3].item()
         after = model(preprocess(result, size=None).double())[0, 3].item()
     assert after > before, f"create_class_visualization: target score {before:.3f} -> {after:.3f}, not higher"
+
+
+def _plain_step(img, model, target_y, l2_reg, learning_rate):
+    """The classic's plain gradient step, written the classic way (backward, then img.data)."""
+    objective = model(img)[0, target_y] - l2_reg * img.norm() ** 2
+    objective.backward()
+    img.data += learning_rate * img.grad.data
+    img.grad.data.zero_()
+
+
+def test_create_class_visualization_same_picture_with_plain_or_normalised_step(model, monkeypatch):
+    settings = dict(size=16, num_iterations=12, learning_rate=2.0, max_jitter=2, generate_plots=False)
+    torch.manual_seed(0)
+    normalised = np.asarray(create_class_visualization(3, model, torch.float64, **settings), dtype=int)
+    monkeypatch.setattr(nv, "class_visualization_update_step", _plain_step)
+    torch.manual_seed(0)
+    plain = np.asarray(create_class_visualization(3, model, torch.float64, **settings), dtype=int)
+    diff = np.abs(plain - normalised).max()
+    assert diff <= 1, f"create_class_visualization: a plain gradient step gives another picture ({diff} grey levels)"
+
+
+@pytest.mark.parametrize("size", [(37, 53), (64, 31), (301, 225)])
+def test_preprocess_is_the_classic_torchvision_pipeline(size):
+    from torchvision import transforms as T
+
+    rng = np.random.default_rng(sum(size))
+    img = Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8))
+    for target in (224, 19):
+        classic = T.Compose([T.Resize(target), T.ToTensor(),
+                             T.Normalize(mean=nv.SQUEEZENET_MEAN.tolist(), std=nv.SQUEEZENET_STD.tolist()),
+                             T.Lambda(lambda x: x[None])])(img)
+        ours = preprocess(img, size=target)
+        assert ours.shape == classic.shape, f"preprocess: shape {tuple(ours.shape)}, classic {tuple(classic.shape)}"
+        err = (ours - classic).abs().max().item()
+        assert err < 1e-5, f"preprocess: differs from Resize({target}), ToTensor, Normalize by {err:.2e} on {size}"
+        assert torch.equal(preprocess(np.asarray(img), size=target), ours), "preprocess: array and PIL input differ"
+
+
+def test_deprocess_returns_a_pil_image_rescaled_by_default():
+    x = torch.linspace(-1, 1, 3 * 5 * 7).reshape(1, 3, 5, 7)
+    picture = deprocess(x)
+    assert isinstance(picture, Image.Image) and picture.size == (7, 5), f"deprocess: returned {picture!r}"
+    values = np.asarray(picture)
+    assert values.min() == 0 and values.max() == 255, \
+        f"deprocess: the classic default rescales to [0, 1], got {values.min()}..{values.max()}"
 
 
 def test_preprocess_deprocess_round_trip():
@@ -324,23 +396,3 @@ def test_loader_never_pairs_squeezenet_with_scenes(fake_models, monkeypatch, tmp
     assert source == "scenes" and len(names) == 30 and X.shape[1:] == (64, 64, 3), \
         "load_model_and_images: without ImageNet images it must use the scene classifier too"
     assert "offline" in line and "NOT ImageNet" in line, f"load_model_and_images: printed {line!r}"
-
-
-def test_load_squeezenet_uses_torchvision_weights_api(monkeypatch):
-    import torchvision.models._api as tv_api
-    from torchvision.models import squeezenet1_1
-
-    asked = []
-    torch.manual_seed(0)
-    state = squeezenet1_1(weights=None).state_dict()
-
-    def fake_load_state_dict_from_url(url, *args, **kwargs):
-        asked.append(url)
-        return state
-
-    monkeypatch.setattr(tv_api, "load_state_dict_from_url", fake_load_state_dict_from_url)
-    model, names = nv.load_squeezenet()
-    assert asked == ["https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth"], \
-        f"load_squeezenet: asked torchvision for {asked}, not SqueezeNet 1.1's ImageNet weights"
-    assert len(names) == 1000 and names[0] == "tench", "load_squeezenet: not the 1000 ImageNet class names"
-    assert torch.equal(model.features[0].weight, state["features.0.weight"]), "load_squeezenet: weights not loaded"

@@ -1,0 +1,197 @@
+"""The real model path of network visualization, end to end without internet.
+
+SqueezeNet 1.1 comes through torchvision's weights API from its own cache, which the test seeds under a
+temporary TORCH_HOME with a state dict of the right shapes (random values) under the file name
+torchvision expects (`squeezenet1_1-b8a52dc0.pth`: torchvision checks that hash prefix against the
+bytes only when it downloads, never for a file already cached). The 25 ImageNet images come from a
+local HTTP server. So load_model_and_images takes its real branch, and every notebook function runs on
+SqueezeNet at 224 px. Then each way the weights can fail (unreachable, HTTP error, a download that
+fails torchvision's hash check, a corrupted cache file), with its one-line message and the fallback.
+"""
+
+import io
+import socket
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from _local_server import LocalServer
+from PIL import Image
+from torch import nn
+from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
+
+from cs231n import data_utils, scene_net
+from cs231n import download as dl
+from cs231n import net_visualization_pytorch as nv
+from cs231n.checks.net_visualization import (
+    CallLimit,
+    grad_cam_reference,
+    saliency_reference,
+    update_step_geometry,
+)
+from cs231n.download import DownloadError, OfflineError
+from cs231n.torch_utils import load_squeezenet
+
+WEIGHTS = SqueezeNet1_1_Weights.IMAGENET1K_V1
+WEIGHTS_FILE = Path(urllib.parse.urlparse(WEIGHTS.url).path).name
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path, one_torch_thread):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path / "datasets"))
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
+
+
+@pytest.fixture
+def checkpoints(tmp_path):
+    """Where torchvision caches downloaded weights: $TORCH_HOME/hub/checkpoints."""
+    path = tmp_path / "torch" / "hub" / "checkpoints"
+    assert Path(torch.hub.get_dir()) / "checkpoints" == path, "test set-up: TORCH_HOME not honoured"
+    return path
+
+
+def _random_state():
+    torch.manual_seed(0)
+    return squeezenet1_1(weights=None).state_dict()
+
+
+def _state_bytes(state):
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def server():
+    with LocalServer() as s:
+        yield s
+
+
+@pytest.fixture
+def imagenet_file(server, monkeypatch):
+    """imagenet_val_25.npz of the real format (3 images here), served from 127.0.0.1."""
+    rng = np.random.default_rng(0)
+    arrays = {"X": rng.integers(0, 256, (3, 224, 224, 3), dtype=np.uint8), "y": np.array([1, 500, 999]),
+              "label_map": np.array({i: f"class {i}" for i in range(1000)})}
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", buf.getvalue()))
+    return arrays
+
+
+@pytest.fixture
+def scene_stand_in(monkeypatch):
+    """The embedded default's classifier without training it: a tiny CNN with 30 classes."""
+    def load_scene_classifier(verbose=True):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                              nn.Linear(4, 30))
+        return model, [f"scene class {i}" for i in range(30)]
+
+    monkeypatch.setattr(scene_net, "load_scene_classifier", load_scene_classifier)
+
+
+def test_real_path_runs_every_notebook_function_on_squeezenet_at_224(checkpoints, imagenet_file, capsys):
+    state = _random_state()
+    checkpoints.mkdir(parents=True)
+    (checkpoints / WEIGHTS_FILE).write_bytes(_state_bytes(state))
+
+    model, X_raw, y_raw, names, source = nv.load_model_and_images(num=2, device="cpu")
+    line = capsys.readouterr().out
+    assert source == "imagenet" and X_raw.shape == (2, 224, 224, 3), f"load_model_and_images: {source} {X_raw.shape}"
+    assert "SqueezeNet 1.1" in line and "ImageNet validation images" in line and "NOT" not in line, line
+    assert list(y_raw) == [1, 500] and names[0] == "tench" and len(names) == 1000, "wrong labels or class names"
+    assert torch.equal(model.features[0].weight, state["features.0.weight"]), \
+        "load_model_and_images: SqueezeNet did not get the weights in torchvision's cache"
+
+    X = torch.cat([nv.preprocess(x, size=224) for x in X_raw])  # (2, 3, 224, 224)
+    with torch.no_grad():
+        ranked = model(X).argsort(dim=1, descending=True)  # random weights: explain classes with a gradient
+    y, runner_up = ranked[:, 0], ranked[:, 1]
+
+    saliency = nv.compute_saliency_maps(X, y, model)
+    reference = saliency_reference(X, y, model)
+    err = ((saliency - reference).abs().max() / reference.abs().max()).item()
+    assert saliency.shape == (2, 224, 224) and err < 1e-4, f"saliency on SqueezeNet: {tuple(saliency.shape)}, {err:.1e}"
+
+    cam = nv.grad_cam(X, y, model, model.features[-1])
+    err = (cam - grad_cam_reference(X, y, model, model.features[-1])).abs().max().item()
+    assert cam.shape == (2, 224, 224) and err < 1e-4, f"grad_cam on SqueezeNet: {tuple(cam.shape)}, {err:.1e}"
+
+    geometry = update_step_geometry(nv.class_visualization_update_step, model, X[:1], int(y[0]))
+    assert geometry.cosine > 1 - 1e-9 and geometry.length_ok, f"update step on SqueezeNet: {geometry}"
+
+    # Random weights are hard to fool (the scores are flat), so a few steps only: it runs at 224 px, and
+    # it either fools the model or stops with the documented message.
+    target = int(runner_up[0])
+    try:
+        X_fooling = nv.make_fooling_image(X[:1], target, CallLimit(model, 50), max_iter=3)
+        with torch.no_grad():
+            assert model(X_fooling).argmax(1).item() == target, "make_fooling_image on SqueezeNet: not fooled"
+    except RuntimeError as e:
+        assert "before the model was fooled" in str(e), f"make_fooling_image on SqueezeNet: {e}"
+
+    torch.manual_seed(0)
+    picture = nv.create_class_visualization(int(y[0]), model, size=224, num_iterations=2, generate_plots=False)
+    assert isinstance(picture, Image.Image) and picture.size == (224, 224), f"class visualization: {picture!r}"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve_weights(monkeypatch, server, failure):
+    """Point torchvision's SqueezeNet URL at 127.0.0.1 (same file name, so the same cache path and
+    hash prefix), misbehaving as asked."""
+    path = f"/models/{WEIGHTS_FILE}"
+    if failure == "unreachable":
+        url = f"http://127.0.0.1:{_free_port()}{path}"
+    elif failure == "http_error":
+        url = server.add(path, b"no such file", status=404, content_type="text/plain")
+    else:  # truncated: the connection drops half-way (and no bytes but the real ones pass the hash check)
+        body = _state_bytes(_random_state())
+        url = server.add(path, body, drop_after=len(body) // 2, drop_times=100)
+    monkeypatch.setattr(WEIGHTS.value, "url", url)
+
+
+@pytest.mark.parametrize("failure, error, words, line_words", [
+    ("unreachable", OfflineError, "you seem to be offline", "offline"),
+    ("http_error", DownloadError, "answered HTTP 404", "answered HTTP 404"),
+    ("truncated", DownloadError, "failed torchvision's hash check", "run the same command again"),
+    ("corrupted_cache", DownloadError, "delete that file", "delete that file"),
+    ("wrong_shapes_cache", DownloadError, "delete that file", "delete that file"),
+])
+def test_weights_failure_gives_one_line_and_the_embedded_default(failure, error, words, line_words, checkpoints,
+                                                                 server, monkeypatch, scene_stand_in, capsys):
+    cached = checkpoints / WEIGHTS_FILE
+    if failure.endswith("_cache"):
+        checkpoints.mkdir(parents=True)
+        bad = (_random_state() | {"classifier.1.weight": torch.zeros(10, 512, 1, 1)}
+               if failure == "wrong_shapes_cache" else None)
+        cached.write_bytes(_state_bytes(bad) if bad is not None else b"PK\x03\x04 half a checkpoint")
+        before = cached.read_bytes()
+    else:
+        _serve_weights(monkeypatch, server, failure)
+
+    with pytest.raises(error) as caught:
+        load_squeezenet()
+    message = str(caught.value)
+    assert words in message and "\n" not in message, f"load_squeezenet ({failure}): message {message!r}"
+
+    model, X, y, names, source = nv.load_model_and_images(num=2, device="cpu")
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert source == "scenes" and X.shape == (2, 64, 64, 3) and len(names) == 30, \
+        f"load_model_and_images ({failure}): expected the embedded default, got {source} {X.shape}"
+    assert "NOT ImageNet" in line and line_words in line, f"load_model_and_images ({failure}): printed {line!r}"
+    if failure.endswith("_cache"):
+        assert cached.read_bytes() == before, "a corrupted cache file must be left for the user to delete"
+    else:
+        left = list(checkpoints.glob("*")) if checkpoints.exists() else []
+        assert not left, f"a failed download left files in torchvision's cache: {left}"
