@@ -1,7 +1,9 @@
-"""Numpy references for the captioning notebooks' checks of CaptioningRNN's test-time decoding.
+"""References for the captioning notebooks' checks of CaptioningRNN's test-time decoding.
 
-They are written here, independently of cs231n.rnn_layers, so that a check compares the student's
-code with something the student did not write. Students never need to read this module.
+The reference runs the model's weights through torch.nn.RNNCell / torch.nn.LSTMCell (float64),
+independently of cs231n.rnn_layers, so that a check compares the student's code with something the
+student did not write. The numpy assignment itself never imports torch; only these checks do, and
+students never need to read this module.
 """
 
 import numpy as np
@@ -19,32 +21,62 @@ def up_to_end(captions, end):
     return out
 
 
-def reference_decode_step(params, cell_type, words, prev_h, prev_c):
-    """One decoding step: (scores (N, V), next_h (N, H), next_c (N, H)), as _decode_step defines it."""
-    x = params["W_embed"][words]  # (N, W)
-    a = x @ params["Wx"] + prev_h @ params["Wh"] + params["b"]
+def _torch_cell(params, cell_type):
+    """A torch cell holding the model's recurrent weights (torch orders the LSTM gates i, f, g, o)."""
+    import torch
+
+    Wx, Wh, b = (torch.tensor(np.asarray(params[k], dtype=np.float64)) for k in ("Wx", "Wh", "b"))
+    D, G = Wx.shape
     if cell_type == "rnn":
-        next_h, next_c = np.tanh(a), prev_c
+        cell = torch.nn.RNNCell(D, G, nonlinearity="tanh").double()
     else:
-        H = prev_h.shape[1]
-        gate = lambda k: 1.0 / (1.0 + np.exp(-a[:, k * H:(k + 1) * H]))
-        i, f, o, g = gate(0), gate(1), gate(2), np.tanh(a[:, 3 * H:])
-        next_c = f * prev_c + i * g
-        next_h = o * np.tanh(next_c)
-    return next_h @ params["W_vocab"] + params["b_vocab"], next_h, next_c
+        H = G // 4
+        order = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
+        Wx, Wh, b = Wx[:, order], Wh[:, order], b[order]
+        cell = torch.nn.LSTMCell(D, H).double()
+    with torch.no_grad():
+        cell.weight_ih.copy_(Wx.T)
+        cell.weight_hh.copy_(Wh.T)
+        cell.bias_ih.copy_(b)
+        cell.bias_hh.zero_()
+    return cell
+
+
+def reference_decode_step(params, cell_type, words, prev_h, prev_c):
+    """One decoding step, as _decode_step defines it: numpy (scores (N, V), next_h, next_c)."""
+    import torch
+
+    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64))
+    cell = _torch_cell(params, cell_type)
+    with torch.no_grad():
+        x = t(params["W_embed"])[torch.as_tensor(np.asarray(words), dtype=torch.long)]
+        if cell_type == "rnn":
+            next_h, next_c = cell(x, t(prev_h)), t(prev_c)
+        else:
+            next_h, next_c = cell(x, (t(prev_h), t(prev_c)))
+        scores = torch.addmm(t(params["b_vocab"]), next_h, t(params["W_vocab"]))
+    return scores.numpy(), next_h.numpy(), next_c.numpy()
 
 
 def reference_greedy_captions(params, cell_type, features, start, end, max_length):
     """Greedy captions of a CaptioningRNN with these params, each a list up to and including <END>."""
-    h = features @ params["W_proj"] + params["b_proj"]
-    c = np.zeros_like(h)
-    words = np.full(features.shape[0], start)
-    steps = []
-    for _ in range(max_length):
-        scores, h, c = reference_decode_step(params, cell_type, words, h, c)
-        words = scores.argmax(axis=1)
-        steps.append(words)
-    return up_to_end(np.stack(steps, axis=1), end)
+    import torch
+
+    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64))
+    cell = _torch_cell(params, cell_type)
+    W_embed, W_vocab, b_vocab = t(params["W_embed"]), t(params["W_vocab"]), t(params["b_vocab"])
+    with torch.no_grad():
+        state = torch.addmm(t(params["b_proj"]), t(features), t(params["W_proj"]))
+        if cell_type == "lstm":
+            state = (state, torch.zeros_like(state))
+        word = torch.full((len(features),), start, dtype=torch.long)
+        chosen = []
+        for _ in range(max_length):
+            state = cell(W_embed[word], state)
+            hidden = state if cell_type == "rnn" else state[0]
+            word = torch.addmm(b_vocab, hidden, W_vocab).max(dim=1).indices
+            chosen.append(word.numpy())
+    return up_to_end(np.stack(chosen, axis=1), end)
 
 
 def random_captioning_params(model, features, max_length, seed=231):
