@@ -247,6 +247,9 @@ class TransformerDecoder(nn.Module):
         self.num_layers = num_layers
 
     def forward(self, tgt, memory, tgt_mask=None):
+        if tgt_mask is not None:
+            # Classic solutions build the causal mask on the CPU; it goes where the model runs.
+            tgt_mask = tgt_mask.to(tgt.device)
         output = tgt
         for mod in self.layers:
             output = mod(output, memory, tgt_mask=tgt_mask)
