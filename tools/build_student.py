@@ -12,6 +12,8 @@ build outputs never reach students) minus the instructor-only ones listed in INS
 - .ipynb files: outputs and execution counts are cleared, and every Markdown cell whose text
   starts with `**Your Answer:**` becomes a prompt. Notebooks hold no student code, so code between
   markers in a notebook is an error.
+- .md files: the sections between `<!-- instructors only -->` and `<!-- /instructors only -->`
+  lines are left out (README.md's instructor workflow and grading).
 - everything else is copied byte for byte (executable bits kept).
 
 The build fails, naming file and line, on an unbalanced, nested or malformed marker, on a region
@@ -56,6 +58,10 @@ INSTRUCTOR_ONLY = [
     "tests/test_progress.py",  # plants loops and reports in copies of the package: slow for students
     "tests/test_mutants.py",
 ]
+
+# Markdown between these two lines (each alone on its line) is for instructors: the student edition's
+# copy of the file leaves it out, so README.md speaks to students there.
+INSTRUCTOR_BLOCK = ("<!-- instructors only -->", "<!-- /instructors only -->")
 
 START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END_MARKER = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
@@ -274,6 +280,25 @@ def blank_notebook(text, path):
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", answers
 
 
+def strip_instructor_blocks(text, path):
+    """Markdown text without its INSTRUCTOR_BLOCK sections; BuildError on an unbalanced one."""
+    out, inside, opened = [], False, 0
+    for lineno, line in enumerate(text.splitlines(keepends=True), start=1):
+        if line.strip() == INSTRUCTOR_BLOCK[0]:
+            if inside:
+                raise BuildError(f"{path}:{lineno}: nested '{INSTRUCTOR_BLOCK[0]}'")
+            inside, opened = True, lineno
+        elif line.strip() == INSTRUCTOR_BLOCK[1]:
+            if not inside:
+                raise BuildError(f"{path}:{lineno}: '{INSTRUCTOR_BLOCK[1]}' without its opening line")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise BuildError(f"{path}:{opened}: '{INSTRUCTOR_BLOCK[0]}' is never closed")
+    return "".join(out)
+
+
 # ----------------------------------------------------------------------------------------------
 # Leak check
 
@@ -475,6 +500,9 @@ def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False):
                 if regions or answers:
                     visible[rel] = _visible_keys(text, regions, rel)
                 dest.write_bytes(student.encode("utf-8"))
+                shutil.copymode(src, dest)
+            elif rel.endswith(".md"):
+                dest.write_bytes(strip_instructor_blocks(src.read_bytes().decode("utf-8"), rel).encode("utf-8"))
                 shutil.copymode(src, dest)
             else:
                 shutil.copy2(src, dest)

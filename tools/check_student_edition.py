@@ -73,7 +73,7 @@ def run_tests(edition, repo, targets, tmp, name, timeout, verbose=False, blanks=
         (tmp / f"{name}-blanks.json").write_text(json.dumps(blanks))
         probe["blanks"] = tmp / f"{name}-blanks.json"
     cmd = [sys.executable, "-m", "pytest", *targets, "-q", "--tb=short", "-p", "no:cacheprovider",
-           "-p", "no:nbval", "-p", "check_student_edition", "-m", "not notebook",
+           "-p", "no:nbval", "-p", "no:progress-report", "-p", "check_student_edition", "-m", "not notebook",
            "--continue-on-collection-errors"]
     try:
         proc = subprocess.run(cmd, cwd=edition, env=_env(edition, repo, **probe), capture_output=True,

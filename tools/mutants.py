@@ -120,7 +120,7 @@ def run_mutant(root, rel, text, tests, timeout):
     env = dict(os.environ, PYTHONPATH=str(root), CS231N_DATASETS=str(REPO_ROOT / "datasets"), CS231N_OFFLINE="1",
                CS231N_COCO="sample", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "pytest", *tests, "-x", "-q", "--tb=line", "-p", "no:cacheprovider",
-           "-p", "no:nbval", "-m", "not notebook", "--no-progress", "-o", "timeout=60"]
+           "-p", "no:nbval", "-p", "no:progress-report", "-m", "not notebook", "-o", "timeout=60"]
     try:
         proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -186,7 +186,9 @@ def main(argv=None):
         def job(m):
             root = free.pop()
             try:
-                tests = [t for t in covering.get((m["path"], m["function"]), []) if t not in failing]
+                # the tests named after the function first: with -x, a kill usually costs one test
+                tests = cse._by_name(m["function"], [t for t in covering.get((m["path"], m["function"]), [])
+                                                     if t not in failing])
                 if not tests:
                     return m, "survived", "no test reaches this function"
                 outcome, detail = run_mutant(root, m["path"], m["text"], tests, args.timeout)
