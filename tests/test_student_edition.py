@@ -302,6 +302,21 @@ def test_real_repository_edition_has_balanced_blanks_and_no_leaks(tmp_path):
             if bs.is_answer_cell(cell):
                 assert "".join(cell["source"]) == bs.ANSWER_PROMPT, f"{file.name}: an answer left"
     assert bs.find_leaks(out, edition.regions, edition.answers, edition.visible) == []
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "### Students" in readme and "make submit" in readme and "your progress" in readme
+    for instructor_only in ("### Instructors", "### Grading", "make grade", "make gradescope", "make mutants",
+                            "tests_hidden", bs.INSTRUCTOR_BLOCK[0]):
+        assert instructor_only not in readme, f"the student README mentions {instructor_only!r}"
+    assert (out / "grading" / "points.toml").exists() and (out / "tools" / "progress.py").exists()
+
+
+def test_instructor_blocks_are_left_out_of_markdown_and_must_be_balanced():
+    opening, closing = bs.INSTRUCTOR_BLOCK
+    text = f"# Title\nfor all\n{opening}\n## Grading\nsecret\n{closing}\nmore for all\n"
+    assert bs.strip_instructor_blocks(text, "README.md") == "# Title\nfor all\nmore for all\n"
+    for broken, line in ((f"a\n{opening}\nb\n", 2), (f"a\n{closing}\n", 2), (f"{opening}\n{opening}\n", 2)):
+        with pytest.raises(bs.BuildError, match=f"README.md:{line}:"):
+            bs.strip_instructor_blocks(broken, "README.md")
 
 
 # ---- the autograder check and collect_submission ---------------------------------------------
