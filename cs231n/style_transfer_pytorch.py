@@ -2,7 +2,6 @@
 that makes an image match them."""
 
 from collections import namedtuple
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -203,9 +202,6 @@ def random_cnn(seed=0):
     return nn.Sequential(*layers).eval().requires_grad_(False)
 
 
-RUNS = ("transfer1", "transfer2", "transfer3", "inversion", "texture")
-
-
 def _classic_params():
     """The classic notebook's settings of each run with SqueezeNet (Adam, 200 steps); texture synthesis
     (not in the classic notebook) is the third transfer's settings without the content term."""
@@ -239,39 +235,6 @@ def _embedded_params():
 # Settings of each run, per feature extractor: {"squeezenet" | "random": {run: style_transfer kwargs}}.
 PARAMS = {"squeezenet": _classic_params(), "random": _embedded_params()}
 
-# The classic images of each run (content, style), as in the classic notebook.
-CLASSIC_IMAGES = {
-    "transfer1": ("tubingen.jpg", "composition_vii.jpg"),
-    "transfer2": ("tubingen.jpg", "the_scream.jpg"),
-    "transfer3": ("tubingen.jpg", "starry_night.jpg"),
-    "inversion": ("tubingen.jpg", "starry_night.jpg"),
-    "texture": ("tubingen.jpg", "starry_night.jpg"),
-}
-CLASSIC_CHECKS = "style-transfer-checks.npz"
-
-
-def embedded_images():
-    """Paths of the sample images that ship inside scikit-image and matplotlib, for each run.
-
-    Content: scikit-image's cat (chelsea.png) and matplotlib's portrait of Grace Hopper. Styles: an
-    immunohistochemistry micrograph (ihc.png: brown stain, blue nuclei), a colour wheel (color.png)
-    and a cup of coffee (coffee.png). Returns a dict run -> (content path, style path).
-    """
-    import matplotlib.cbook
-    import skimage.data
-
-    sk = Path(skimage.data.data_dir)
-    cat, tissue = str(sk / "chelsea.png"), str(sk / "ihc.png")
-    hopper = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
-    return {
-        "transfer1": (cat, tissue),
-        "transfer2": (cat, str(sk / "color.png")),
-        "transfer3": (str(hopper), str(sk / "coffee.png")),
-        "inversion": (cat, tissue),
-        "texture": (cat, tissue),
-    }
-
-
 StyleTransferSetup = namedtuple("StyleTransferSetup", "cnn params images label answers")
 StyleTransferSetup.__doc__ = """What `load_style_transfer_setup` chose.
 
@@ -291,7 +254,8 @@ def load_style_transfer_setup(device=None, archive=None):
     once into torchvision's own cache) and the classic settings of each run; when the weights cannot
     be had, or CS231N_OFFLINE=1, the embedded default `random_cnn()` with its own settings.
     Images: the classic files in datasets/styles/, verified, fetched from the official archive when
-    missing (`cs231n.data.classic_archive`); when that fails, the samples of `embedded_images()`.
+    missing; when that fails, sample images that ship with scikit-image and matplotlib
+    (`cs231n.data.style_images`).
     `style_transfer` takes any image file you name, too.
 
     Inputs:
@@ -300,9 +264,8 @@ def load_style_transfer_setup(device=None, archive=None):
 
     Returns a StyleTransferSetup (cnn, params, images, label, answers).
     """
-    from cs231n.data import classic_archive
+    from cs231n.data.style_images import style_transfer_images
     from cs231n.data_utils import offline_forced
-    from cs231n.download import DownloadError, OfflineError
     from cs231n.torch_utils import pick_device
 
     device = device or pick_device()
@@ -311,33 +274,21 @@ def load_style_transfer_setup(device=None, archive=None):
         try:
             cnn, kind = _load_squeezenet_features(), "squeezenet"
             what = "SqueezeNet 1.1 with torchvision's ImageNet weights, classic settings"
-        except (OSError, RuntimeError) as e:  # urllib's errors are OSErrors; a bad file is a RuntimeError
+        except (OSError, RuntimeError) as e:  # urllib's errors are OSErrors; DownloadError a RuntimeError
             reason = _why_unavailable(e)
     if reason is not None:
         cnn, kind = random_cnn(), "random"
         what = f"embedded default, a random-weight VGG-like CNN (seed 0), NOT ImageNet features ({reason})"
-
-    files = None
-    try:
-        files = classic_archive.fetch_classic_files(archive or classic_archive.CLASSIC_ARCHIVE)
-        images = {run: (str(files[c]), str(files[s])) for run, (c, s) in CLASSIC_IMAGES.items()}
-        source = f"the classic images in {classic_archive.classic_folder()} (SHA-256 verified)"
-    except OfflineError:
-        source = ("embedded default, scikit-image and matplotlib sample images (offline: the classic "
-                  "images cannot be fetched)")
-    except DownloadError as e:
-        source = f"embedded default, scikit-image and matplotlib sample images ({str(e).rstrip('.')})"
-    if files is None:
-        images = embedded_images()
-
-    answers = None
-    if kind == "squeezenet" and files is not None and CLASSIC_CHECKS in files:
-        with np.load(files[CLASSIC_CHECKS]) as data:
-            answers = {k: data[k] for k in data.files}
-    label = (("SqueezeNet features" if kind == "squeezenet" else "random-weight features") + ", "
-             + ("classic images" if files is not None else "embedded images"))
+    images, checks, source = style_transfer_images(archive)
     print(f"Style transfer features: {what}")
     print(f"Style transfer images: {source}")
+
+    answers = None
+    if kind == "squeezenet" and checks is not None:
+        with np.load(checks) as data:  # plain arrays: no pickle
+            answers = {k: data[k] for k in data.files}
+    label = (("SqueezeNet features" if kind == "squeezenet" else "random-weight features") + ", "
+             + ("classic images" if checks is not None else "embedded images"))
     params = {run: dict(p) for run, p in PARAMS[kind].items()}
     return StyleTransferSetup(cnn.to(device).eval().requires_grad_(False), params, images, label, answers)
 

@@ -15,6 +15,7 @@ from torch import nn
 from cs231n import download as dl
 from cs231n import style_transfer_pytorch as st
 from cs231n.data.classic_archive import Archive, classic_folder, fetch_classic_files
+from cs231n.data.style_images import embedded_images
 from cs231n.download import DownloadError, OfflineError
 
 IMAGES = ("tubingen.jpg", "composition_vii.jpg", "the_scream.jpg", "starry_night.jpg")
@@ -204,7 +205,7 @@ def test_setup_falls_back_to_embedded_images_when_the_archive_is_refused(server,
     setup = st.load_style_transfer_setup(device="cpu", archive=archive)
     _, images_line = capsys.readouterr().out.strip().splitlines()
     assert "embedded default" in images_line and "SHA-256" in images_line, images_line
-    assert setup.images == st.embedded_images() and setup.answers is None
+    assert setup.images == embedded_images() and setup.answers is None
     assert setup.label == "SqueezeNet features, embedded images"
 
 
@@ -213,4 +214,4 @@ def test_setup_offline_uses_the_embedded_images_with_one_line(server, monkeypatc
     setup = st.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
     _, images_line = capsys.readouterr().out.strip().splitlines()
     assert "embedded default" in images_line and "offline" in images_line, images_line
-    assert setup.images == st.embedded_images() and server.requests_for("/a3.zip") == []
+    assert setup.images == embedded_images() and server.requests_for("/a3.zip") == []
