@@ -6,5 +6,6 @@ there, and every loader prints one line naming the source it used. One module pe
 
 - :mod:`cs231n.data.classic_archive`: the classic style-transfer images and
   ``style-transfer-checks.npz``, taken from the official CS231n 2019 assignment-3 archive;
+- :mod:`cs231n.data.style_images`: the images of each style-transfer run, classic or embedded;
 - :mod:`cs231n.data.mnist`: the GAN notebook's training images.
 """
