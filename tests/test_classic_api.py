@@ -339,6 +339,104 @@ def test_transformer_official_solver_and_sample_calls_work():
 # Network visualization
 # --------------------------------------------------------------------------------------------------
 
+def _netvis_tiny_model():
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(4, 5)).eval()
+
+
+def test_net_visualization_official_import_cells_work():
+    ns = {}
+    exec("import torchvision.transforms as T\n"
+         "from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD\n"
+         "from cs231n.net_visualization_pytorch import *\n"
+         "from cs231n.data_utils import load_imagenet_val", ns)
+    for name in ("compute_saliency_maps", "make_fooling_image", "class_visualization_update_step", "preprocess",
+                 "deprocess", "rescale", "blur_image", "jitter", "create_class_visualization", "load_imagenet_val"):
+        assert callable(ns.get(name)), f"the official network-visualization imports lack {name}"
+
+
+@pytest.mark.parametrize("name, params", [
+    ("compute_saliency_maps", ["X", "y", "model"]),
+    ("make_fooling_image", ["X", "target_y", "model"]),
+    ("class_visualization_update_step", ["img", "model", "target_y", "l2_reg", "learning_rate"]),
+    ("jitter", ["X", "ox", "oy"]),
+    ("rescale", ["x"]),
+])
+def test_net_visualization_classic_signatures(name, params):
+    from cs231n import net_visualization_pytorch as nv
+
+    fn = getattr(nv, name)
+    positional = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    assert positional == params, f"{name}{tuple(positional)}: the classic signature is {name}({', '.join(params)})"
+    extra = {n: d for n, d in _params(fn).items() if n not in params}
+    assert all(d is not inspect.Parameter.empty for d in extra.values()), \
+        f"{name}: the extensions {sorted(extra)} need defaults, so classic calls work"
+    if name == "make_fooling_image":
+        kinds = {p.name: p.kind for p in inspect.signature(fn).parameters.values()}
+        assert kinds.get("max_iter") is inspect.Parameter.KEYWORD_ONLY, \
+            "make_fooling_image: max_iter is an extension, keyword-only with a default"
+
+
+def test_net_visualization_classic_defaults():
+    from cs231n import net_visualization_pytorch as nv
+    from cs231n.data_utils import load_imagenet_val
+
+    assert _params(nv.preprocess) == {"img": inspect.Parameter.empty, "size": 224}, \
+        f"preprocess{tuple(_params(nv.preprocess).items())}: the classic is preprocess(img, size=224)"
+    assert _params(nv.deprocess) == {"img": inspect.Parameter.empty, "should_rescale": True}, \
+        "deprocess: the classic is deprocess(img, should_rescale=True)"
+    assert _params(nv.blur_image) == {"X": inspect.Parameter.empty, "sigma": 1}, \
+        "blur_image: the classic is blur_image(X, sigma=1)"
+    assert list(_params(load_imagenet_val))[:1] == ["num"] and _params(load_imagenet_val)["num"] is None, \
+        "load_imagenet_val: the classic is load_imagenet_val(num=None)"
+    vis = _params(nv.create_class_visualization)
+    assert list(vis)[:3] == ["target_y", "model", "dtype"], \
+        f"create_class_visualization{tuple(vis)}: the classic starts (target_y, model, dtype)"
+    classic = {"l2_reg": 1e-3, "learning_rate": 25, "num_iterations": 100, "blur_every": 10, "max_jitter": 16,
+               "show_every": 25, "generate_plots": True}
+    for key, value in classic.items():
+        assert vis.get(key) == value, f"create_class_visualization: {key}={vis.get(key)!r}, the classic has {value!r}"
+
+
+def test_net_visualization_classic_return_types():
+    import torch
+    from PIL import Image
+
+    from cs231n import net_visualization_pytorch as nv
+
+    img = Image.fromarray(np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8))
+    x = nv.preprocess(img)
+    assert torch.is_tensor(x) and x.dtype == torch.float32 and tuple(x.shape) == (1, 3, 224, 298), \
+        f"preprocess: {type(x).__name__} {getattr(x, 'shape', None)}; the classic gives a float32 (1, 3, 224, W) tensor"
+    picture = nv.deprocess(x.clone())
+    assert isinstance(picture, Image.Image) and picture.size == (298, 224), \
+        f"deprocess: returned {picture!r}; the classic returns a PIL image"
+    X = torch.randn(2, 3, 6, 6)
+    assert nv.blur_image(X) is X, "blur_image: the classic blurs in place and returns X"
+    assert nv.jitter(X, 2, 1).shape == X.shape, "jitter: the classic keeps the shape"
+    torch.manual_seed(0)
+    out = nv.create_class_visualization(1, _netvis_tiny_model(), torch.FloatTensor, num_iterations=2,
+                                        generate_plots=False)  # the classic passes dtype = torch.FloatTensor
+    assert isinstance(out, Image.Image) and out.size == (224, 224), \
+        f"create_class_visualization: returned {out!r}; the classic returns a PIL image"
+
+
+def test_net_visualization_load_imagenet_val_classic_return(monkeypatch):
+    from cs231n.data_utils import load_imagenet_val
+
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+    X, y, class_names = load_imagenet_val(num=2)
+    assert isinstance(X, np.ndarray) and X.dtype == np.uint8 and X.ndim == 4 and X.shape[0] == 2 and X.shape[3] == 3, \
+        f"load_imagenet_val: X is {X.dtype} {X.shape}; the classic gives uint8 (num, H, W, 3)"
+    assert y.shape == (2,) and isinstance(class_names, dict) and all(int(c) in class_names for c in y), \
+        "load_imagenet_val: the classic returns y (num,) and class_names, a dict from class index to name"
+
+
 # --------------------------------------------------------------------------------------------------
 # Style transfer
 # --------------------------------------------------------------------------------------------------
@@ -422,3 +520,89 @@ def test_style_transfer_features_from_img_returns_features_and_image(tmp_path):
 # --------------------------------------------------------------------------------------------------
 # GANs
 # --------------------------------------------------------------------------------------------------
+
+import torch as _torch_gan  # noqa: E402
+
+import cs231n.gan_pytorch as _gan  # noqa: E402
+
+_GAN_SIGNATURES = {
+    # name: the classic parameters, in order, with their defaults (later keyword-only extensions allowed)
+    "sample_noise": {"batch_size": inspect.Parameter.empty, "dim": inspect.Parameter.empty, "seed": None},
+    "discriminator": {"seed": None},
+    "generator": {"noise_dim": 96, "seed": None},
+    "bce_loss": {"input": inspect.Parameter.empty, "target": inspect.Parameter.empty},
+    "discriminator_loss": {"logits_real": inspect.Parameter.empty, "logits_fake": inspect.Parameter.empty},
+    "generator_loss": {"logits_fake": inspect.Parameter.empty},
+    "ls_discriminator_loss": {"scores_real": inspect.Parameter.empty, "scores_fake": inspect.Parameter.empty},
+    "ls_generator_loss": {"scores_fake": inspect.Parameter.empty},
+    "build_dc_classifier": {"batch_size": inspect.Parameter.empty},
+    "build_dc_generator": {"noise_dim": 96},
+    "get_optimizer": {"model": inspect.Parameter.empty},
+    "run_a_gan": {"D": inspect.Parameter.empty, "G": inspect.Parameter.empty, "D_solver": inspect.Parameter.empty,
+                  "G_solver": inspect.Parameter.empty, "discriminator_loss": inspect.Parameter.empty,
+                  "generator_loss": inspect.Parameter.empty, "loader_train": inspect.Parameter.empty,
+                  "show_every": 250, "batch_size": 128, "noise_size": 96, "num_epochs": 10},
+    "initialize_weights": {"m": inspect.Parameter.empty},
+    "preprocess_img": {"x": inspect.Parameter.empty},
+    "deprocess_img": {"x": inspect.Parameter.empty},
+    "rel_error": {"x": inspect.Parameter.empty, "y": inspect.Parameter.empty},
+    "count_params": {"model": inspect.Parameter.empty},
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GAN_SIGNATURES))
+def test_gan_classic_signature(name):
+    fn = getattr(_gan, name, None)
+    assert callable(fn), f"cs231n.gan_pytorch.{name} is missing"
+    params = inspect.signature(fn).parameters.values()
+    positional = {p.name: p.default for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    extra_required = [p.name for p in params if p.kind == p.KEYWORD_ONLY and p.default is p.empty]
+    expected = _GAN_SIGNATURES[name]
+    assert positional == expected, f"gan_pytorch.{name}{inspect.signature(fn)}: classic parameters are {expected}"
+    assert not extra_required, f"gan_pytorch.{name}: extra keyword-only parameters need defaults: {extra_required}"
+
+
+def test_gan_classic_constants_and_classes():
+    assert _gan.NOISE_DIM == 96
+    expected = _torch_gan.cuda.FloatTensor if _torch_gan.cuda.is_available() else _torch_gan.FloatTensor
+    assert _gan.dtype is expected, f"gan_pytorch.dtype is {_gan.dtype}, the classic is {expected}"
+    assert issubclass(_gan.Flatten, _torch_gan.nn.Module) and issubclass(_gan.Unflatten, _torch_gan.nn.Module)
+    assert _params(_gan.Unflatten.__init__) == {"self": inspect.Parameter.empty, "N": -1, "C": 128, "H": 7, "W": 7}
+    assert issubclass(_gan.ChunkSampler, _torch_gan.utils.data.sampler.Sampler)
+    assert _params(_gan.ChunkSampler.__init__) == {"self": inspect.Parameter.empty, "num_samples": inspect.Parameter.empty,
+                                                   "start": 0}
+    assert list(_gan.ChunkSampler(4, 2)) == [2, 3, 4, 5]
+    assert tuple(_gan.Flatten()(_torch_gan.zeros(3, 1, 28, 28)).shape) == (3, 784)
+    assert tuple(_gan.Unflatten(3, 1, 28, 28)(_torch_gan.zeros(3, 784)).shape) == (3, 1, 28, 28)
+
+
+def test_gan_classic_return_types():
+    z = _gan.sample_noise(3, 4)
+    assert isinstance(z, _torch_gan.Tensor) and tuple(z.shape) == (3, 4) and z.dtype == _torch_gan.float32
+    for model in (_gan.discriminator(), _gan.generator(4), _gan.build_dc_classifier(2), _gan.build_dc_generator(4)):
+        assert isinstance(model, _torch_gan.nn.Sequential), f"{type(model).__name__}: the classic returns nn.Sequential"
+    assert [_gan.count_params(m) for m in (_gan.discriminator(), _gan.generator(4), _gan.build_dc_classifier(128),
+                                           _gan.build_dc_generator(4))] == [267009, 1858320, 1102721, 6580801]
+    logits = _torch_gan.zeros(10, 1)
+    for loss in (_gan.bce_loss(logits, _torch_gan.ones(10, 1)), _gan.discriminator_loss(logits, logits),
+                 _gan.generator_loss(logits), _gan.ls_discriminator_loss(logits, logits), _gan.ls_generator_loss(logits)):
+        assert isinstance(loss, _torch_gan.Tensor) and loss.numel() == 1
+    assert isinstance(_gan.get_optimizer(_torch_gan.nn.Linear(2, 1)), _torch_gan.optim.Adam)
+    assert isinstance(_gan.rel_error(np.ones(2), np.ones(2)), (float, np.floating))
+    assert isinstance(_gan.count_params(_torch_gan.nn.Linear(2, 1)), int)
+    x = _torch_gan.rand(5)
+    assert _torch_gan.allclose(_gan.deprocess_img(_gan.preprocess_img(x)), x)
+
+
+def test_gan_classic_run_a_gan_keeps_a_snapshot_at_0_and_every_show_every():
+    # classic_api.md: six iterations with show_every=4 keep two (iterations 0 and 4), as (16, 784) numpy batches.
+    _torch_gan.manual_seed(0)
+    D, G = _gan.discriminator(), _gan.generator(8)
+    batches = [(_torch_gan.rand(16, 1, 28, 28), _torch_gan.zeros(16)) for _ in range(6)]
+    images = _gan.run_a_gan(D, G, _gan.get_optimizer(D), _gan.get_optimizer(G), _gan.discriminator_loss,
+                            _gan.generator_loss, batches, show_every=4, batch_size=16, noise_size=8, num_epochs=1)
+    assert isinstance(images, list) and len(images) == 2, f"run_a_gan: kept {len(images)} snapshots, the classic keeps 2"
+    assert all(isinstance(im, np.ndarray) and im.shape == (16, 784) for im in images)
+    one = _gan.run_a_gan(D, G, _gan.get_optimizer(D), _gan.get_optimizer(G), _gan.discriminator_loss,
+                         _gan.generator_loss, batches[:1], batch_size=16, noise_size=8, num_epochs=1)
+    assert len(one) == 1, "run_a_gan: a one-iteration run keeps the snapshot of iteration 0"
