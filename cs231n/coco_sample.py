@@ -13,7 +13,6 @@ what they hold. Everything is deterministic given the seed. `python -m cs231n.co
 """
 
 import argparse
-import fcntl
 import json
 import shutil
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import scene_net, scenes
+from . import scenes
 from .data_utils import datasets_dir
 
 SAMPLE_DIRNAME = "coco_sample"
@@ -73,7 +72,12 @@ def ensure_coco_sample(force=False, verbose=True):
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out.parent / f".{SAMPLE_DIRNAME}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock
+            pass
+        else:
+            fcntl.flock(lock, fcntl.LOCK_EX)
         if sample_is_current(out) and not force:
             return out
         if verbose:
@@ -88,6 +92,8 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
     """Generate the sample into out_dir. It is written to a temporary folder and moved into place
     only once complete, so an interrupted build never leaves a half-written sample behind."""
     from tqdm.auto import tqdm
+
+    from . import scene_net  # torch: only needed to build the sample, not to load it
 
     t0 = time.time()
     out_dir = Path(out_dir)
