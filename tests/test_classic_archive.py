@@ -215,3 +215,27 @@ def test_setup_offline_uses_the_embedded_images_with_one_line(server, monkeypatc
     _, images_line = capsys.readouterr().out.strip().splitlines()
     assert "embedded default" in images_line and "offline" in images_line, images_line
     assert setup.images == embedded_images() and server.requests_for("/a3.zip") == []
+
+
+@pytest.mark.slow
+def test_real_path_end_to_end_with_seeded_squeezenet_weights(server, monkeypatch, tmp_path, capsys):
+    """The notebook's real path through its own loader: torchvision's SqueezeNet weights API finds a
+    state dict of the right shapes (random values) in its cache under TORCH_HOME, the archive comes from
+    127.0.0.1, and a short classic run goes through."""
+    import torch
+    from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
+
+    checkpoints = tmp_path / "torch" / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    torch.manual_seed(0)
+    torch.save(squeezenet1_1().state_dict(), checkpoints / SqueezeNet1_1_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[1])
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    setup = st.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
+    features_line, _ = capsys.readouterr().out.strip().splitlines()
+    assert "SqueezeNet" in features_line and "NOT ImageNet" not in features_line, features_line
+    assert setup.label == "SqueezeNet features, classic images" and setup.answers is not None
+    assert setup.params == st.PARAMS["squeezenet"]
+    short = dict(setup.params["transfer2"], image_size=48, style_size=48, num_iters=3)
+    result = st.style_transfer(*setup.images["transfer2"], cnn=setup.cnn, **short)
+    assert result["losses"].shape == (3, 3) and np.isfinite(result["losses"]).all()
+    assert result["image"].shape[0] == 48, result["image"].shape
