@@ -12,6 +12,9 @@ Puts the COCO captioning data in place for the captioning notebooks.
                download resumes), check it, and move it into datasets/coco_captioning/ once
                verified; the zip is deleted afterwards. When the host cannot be reached, or
                CS231N_OFFLINE=1, builds the embedded sample instead. A second run does nothing.
+               Data you already have in datasets/coco_captioning/ or at the classic location
+               cs231n/datasets/coco_captioning/ is checked in place and used: nothing is downloaded.
+               The 4096-d *_vgg16_fc7.h5 files are optional (only pca_features=False needs them).
   --sample     build the embedded COCO-format sample (datasets/coco_sample/); no network
   --force      fetch again even if the data is in place (with --sample: rebuild the sample);
                existing data stays until the new data is verified
