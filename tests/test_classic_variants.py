@@ -404,6 +404,28 @@ def test_wrong_transformer_variant_fails_its_tests_and_notebook_checks(name, tmp
     assert not ok, f"wrong variant '{name}' passes the check cells of Transformer_Captioning.ipynb:\n{out}"
 
 
+def _unimplemented(qualname, path):
+    """A method that raises as the student edition's blanks do."""
+    return f'''
+def {qualname.split(".")[-1]}(self, *args, **kwargs):
+    raise NotImplementedError("{qualname} in {path}: fill in the code between the START/END markers")
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_transformer_notebook_comparison_leaves_out_an_unimplemented_rnn(tmp_path):
+    """The LSTM was optional in several editions: the three-model comparison (cells tagged
+    `comparison`) must run with CaptioningRNN still blank, leave its rows out and say why."""
+    path = "cs231n/classifiers/rnn.py"
+    root = package_with({"classifiers/rnn.py": {q: _unimplemented(q, path)
+                                                 for q in ("CaptioningRNN.loss", "CaptioningRNN.sample")}}, tmp_path)
+    ok, out = run_notebook_checks(root, "Transformer_Captioning.ipynb", tags=("setup", "comparison"))
+    assert ok, f"the Transformer notebook's comparison stops when CaptioningRNN is not implemented:\n{out}"
+    for line in ("RNN left out, not implemented yet", "LSTM left out, not implemented yet", "| Transformer"):
+        assert line in out, f"the comparison without CaptioningRNN should print '{line}':\n{out}"
+
+
 # --------------------------------------------------------------------------------------------------
 # Network visualization (net_visualization_pytorch.py)
 # --------------------------------------------------------------------------------------------------
