@@ -75,18 +75,16 @@ class CaptioningTransformer(nn.Module):
            depend only on the image and on captions[:, :t + 1]
         """
         N, T = captions.shape
-        ############################################################################
-        # TODO: Implement the forward function for CaptionTransformer.             #
-        # A few hints:                                                             #
-        #  1) You first have to embed your caption and add positional encoding.    #
-        #     You then have to project the image features into the same           #
-        #     dimensions, as a memory of one token: (N, 1, W).                     #
-        #  2) You have to prepare a causal mask (tgt_mask) of shape (T, T) that    #
-        #     stops each position from attending to later positions (0 = may not  #
-        #     attend), on the same device as the captions.                         #
-        #  3) Finally, apply the decoder (self.transformer) and map its output to  #
-        #     scores over the vocabulary with self.output.                         #
-        ############################################################################
+        # TODO: Implement the forward function for CaptioningTransformer.
+        # A few hints:
+        #  1) You first have to embed your caption and add positional encoding.
+        #     You then have to project the image features into the same
+        #     dimensions, as a memory of one token: (N, 1, W).
+        #  2) You have to prepare a causal mask (tgt_mask) of shape (T, T) that
+        #     stops each position from attending to later positions (0 = may not
+        #     attend), on the same device as the captions.
+        #  3) Finally, apply the decoder (self.transformer) and map its output to
+        #     scores over the vocabulary with self.output.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         caption_embeddings = self.positional_encoding(self.embedding(captions))  # (N, T, W)
         memory = self.visual_projection(features).unsqueeze(1)  # (N, 1, W)
