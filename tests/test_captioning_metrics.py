@@ -105,3 +105,14 @@ def test_most_frequent_caption_baseline_outputs_the_commonest_training_caption()
     _, refs = image_references(data, "val")
     expected = corpus_bleu(refs, [caption.split()] * 3, smoothing_function=SmoothingFunction().method1)
     assert score == pytest.approx(expected, rel=1e-12), f"most_frequent_caption_bleu4: {score}, nltk {expected}"
+
+
+def test_bleu4_ignores_words_written_after_end():
+    # The classic lets CaptioningRNN.sample keep writing after <END>: those words are not scored.
+    data = _data()
+    model = _LookupModel(data, {2: "a blue square on grey", 5: "a red circle on grey", 7: "a blue circle on grey"})
+    for key, row in model.rows.items():
+        end = row.index(W["<END>"])
+        model.rows[key] = row[:end + 1] + [W["red"]] * (len(row) - end - 1)
+    score = bleu4(model, data, "val")
+    assert score == pytest.approx(1.0), f"bleu4: {score}; words after <END> must not count"
