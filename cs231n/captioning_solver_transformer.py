@@ -29,16 +29,17 @@ class CaptioningSolverTransformer:
         """Construct a new CaptioningSolverTransformer instance.
 
         Required arguments:
-         - model: a CaptioningTransformer
-         - data: a dictionary of training and validation data from load_coco_data
-         - idx_to_word: the vocabulary, a list mapping indices to words
+        - model: a CaptioningTransformer
+        - data: a dictionary of training and validation data from load_coco_data
+        - idx_to_word: the vocabulary, a list mapping indices to words (unused; kept for the classic
+          signature, which notebooks call with idx_to_word=...)
 
         Optional arguments:
-         - learning_rate: learning rate of the Adam optimizer (default 1e-3)
-         - batch_size: size of minibatches used to compute loss and gradient during training
-         - num_epochs: the number of epochs to run for during training (may be fractional)
-         - print_every: training losses will be printed every print_every iterations
-         - verbose: if set to False then no output will be printed during training
+        - learning_rate: learning rate of the Adam optimizer (default 1e-3)
+        - batch_size: size of minibatches used to compute loss and gradient during training
+        - num_epochs: the number of epochs to run for during training (may be fractional)
+        - print_every: training losses will be printed every print_every iterations
+        - verbose: if set to False then no output will be printed during training
         """
         self.model = model
         self.data = data
@@ -130,12 +131,12 @@ class CaptioningSolverTransformer:
         positions (padding included), so the loss is smaller than a per-caption sum by about T.
 
         Inputs:
-         - x: scores, of shape (N, T, V)
-         - y: ground-truth indices, of shape (N, T), each in [0, V)
-         - mask: boolean (or 0/1) tensor of shape (N, T) telling whether a position counts
+        - x: scores, of shape (N, T, V)
+        - y: ground-truth indices, of shape (N, T), each in [0, V)
+        - mask: boolean (or 0/1) tensor of shape (N, T) telling whether a position counts
 
         Returns:
-         - loss: a scalar tensor
+        - loss: a scalar tensor
         """
         N, T, V = x.shape
         loss = F.cross_entropy(x.reshape(N * T, V), y.reshape(N * T), reduction="none")

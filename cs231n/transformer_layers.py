@@ -14,9 +14,9 @@ class PositionalEncoding(nn.Module):
         """Precompute the table of encodings, one row per position.
 
         Inputs:
-         - embed_dim: the size of the embedding vectors, D; must be even
-         - dropout: the dropout probability applied to the sum of embeddings and encodings
-         - max_len: the number of positions the table holds (the longest sequence it can encode)
+        - embed_dim: the size of the embedding vectors, D; must be even
+        - dropout: the dropout probability applied to the sum of embeddings and encodings
+        - max_len: the number of positions the table holds (the longest sequence it can encode)
 
         Sets the buffer self.pe of shape (1, max_len, D), float32, where for position i and
         dimension j
@@ -46,11 +46,11 @@ class PositionalEncoding(nn.Module):
         """Add the positional encodings to a batch of sequences, then apply dropout.
 
         Inputs:
-         - x: the sequence fed to the positional encoder model, of shape (N, S, D), where N is the
-           batch size, S the sequence length (S <= max_len) and D the embedding dimension
+        - x: the sequence fed to the positional encoder model, of shape (N, S, D), where N is the
+          batch size, S the sequence length (S <= max_len) and D the embedding dimension
 
         Returns:
-         - output: the input sequence plus positional encodings, after dropout, of shape (N, S, D)
+        - output: the input sequence plus positional encodings, after dropout, of shape (N, S, D)
         """
         N, S, D = x.shape
         # TODO: Index into your array of positional encodings, add them to x and
@@ -76,9 +76,9 @@ class MultiHeadAttention(nn.Module):
         """Set up the four projections.
 
         Inputs:
-         - embed_dim: dimension of the token embeddings, E
-         - num_heads: number of attention heads, H; must divide E
-         - dropout: dropout probability applied to the attention weights
+        - embed_dim: dimension of the token embeddings, E
+        - num_heads: number of attention heads, H; must divide E
+        - dropout: dropout probability applied to the attention weights
         """
         super().__init__()
         assert embed_dim % num_heads == 0, f"num_heads={num_heads} must divide embed_dim={embed_dim}"
@@ -99,14 +99,14 @@ class MultiHeadAttention(nn.Module):
         """Compute the attention output of the queries over the keys and values.
 
         Inputs:
-         - query: input data to be used as the query, of shape (N, S, E)
-         - key: input data to be used as the key, of shape (N, T, E)
-         - value: input data to be used as the value, of shape (N, T, E)
-         - attn_mask: array of shape (S, T) where attn_mask[i, j] == 0 means query i may not
-           attend to key j (bool or 0/1 numbers), or None for no mask
+        - query: input data to be used as the query, of shape (N, S, E)
+        - key: input data to be used as the key, of shape (N, T, E)
+        - value: input data to be used as the value, of shape (N, T, E)
+        - attn_mask: array of shape (S, T) where attn_mask[i, j] == 0 means query i may not
+          attend to key j (bool or 0/1 numbers), or None for no mask
 
         Returns:
-         - output: tensor of shape (N, S, E), the attention output projected by self.proj
+        - output: tensor of shape (N, S, E), the attention output projected by self.proj
         """
         N, S, E = query.shape
         N, T, E = value.shape

@@ -23,14 +23,14 @@ class CaptioningTransformer(nn.Module):
         """Construct a new CaptioningTransformer instance.
 
         Inputs:
-         - word_to_idx: a dictionary giving the vocabulary. It contains V entries and maps each
-           string to a unique integer in the range [0, V).
-         - input_dim: dimension D of the input image feature vectors
-         - wordvec_dim: dimension W of the word vectors (also the width of the decoder)
-         - num_heads: number of attention heads
-         - num_layers: number of transformer decoder layers
-         - max_length: the longest sequence the positional encodings cover
-         - dim_feedforward: width of the hidden layer of each feed-forward block
+        - word_to_idx: a dictionary giving the vocabulary. It contains V entries and maps each
+          string to a unique integer in the range [0, V).
+        - input_dim: dimension D of the input image feature vectors
+        - wordvec_dim: dimension W of the word vectors (also the width of the decoder)
+        - num_heads: number of attention heads
+        - num_layers: number of transformer decoder layers
+        - max_length: the longest sequence the positional encodings cover
+        - dim_feedforward: width of the hidden layer of each feed-forward block
         """
         super().__init__()
 
@@ -67,12 +67,12 @@ class CaptioningTransformer(nn.Module):
         we mask out future timesteps.
 
         Inputs:
-         - features: image features, of shape (N, D)
-         - captions: ground truth captions, of shape (N, T), int64
+        - features: image features, of shape (N, D)
+        - captions: ground truth captions, of shape (N, T), int64
 
         Returns:
-         - scores: score for each token at each timestep, of shape (N, T, V); the scores at step t
-           depend only on the image and on captions[:, :t + 1]
+        - scores: score for each token at each timestep, of shape (N, T, V); the scores at step t
+          depend only on the image and on captions[:, :t + 1]
         """
         N, T = captions.shape
         # TODO: Implement the forward function for CaptioningTransformer.
@@ -98,15 +98,15 @@ class CaptioningTransformer(nn.Module):
         """Given image features, generate captions with the model in evaluation mode.
 
         Inputs:
-         - features: image features, of shape (N, D); a numpy array or a tensor
-         - max_length: the number of words to generate per image
-         - beam_size: 1 for greedy decoding (the most likely word at each step); k > 1 for beam
-           search, which keeps the k most probable partial captions at each step and returns the
-           most probable complete one (highest sum of log-probabilities)
+        - features: image features, of shape (N, D); a numpy array or a tensor
+        - max_length: the number of words to generate per image
+        - beam_size: 1 for greedy decoding (the most likely word at each step); k > 1 for beam
+          search, which keeps the k most probable partial captions at each step and returns the
+          most probable complete one (highest sum of log-probabilities)
 
         Returns:
-         - captions: numpy int64 array of shape (N, max_length) holding word indices, without
-           <START>; every position after the first <END> holds <NULL>
+        - captions: numpy int64 array of shape (N, max_length) holding word indices, without
+          <START>; every position after the first <END> holds <NULL>
         """
         was_training = self.training
         self.eval()  # dropout off: sampling is deterministic
@@ -185,10 +185,10 @@ class TransformerDecoderLayer(nn.Module):
         """Construct a TransformerDecoderLayer instance.
 
         Inputs:
-         - input_dim: number of expected features in the input
-         - num_heads: number of attention heads
-         - dim_feedforward: dimension of the feedforward network model
-         - dropout: the dropout value
+        - input_dim: number of expected features in the input
+        - num_heads: number of attention heads
+        - dim_feedforward: dimension of the feedforward network model
+        - dropout: the dropout value
         """
         super().__init__()
         self.self_attn = MultiHeadAttention(input_dim, num_heads, dropout)
@@ -210,12 +210,12 @@ class TransformerDecoderLayer(nn.Module):
         """Pass the inputs (and mask) through the decoder layer.
 
         Inputs:
-         - tgt: the sequence to the decoder layer, of shape (N, T, W)
-         - memory: the sequence from the last layer of the encoder, of shape (N, S, W)
-         - tgt_mask: the parts of the target sequence to mask, of shape (T, T), 0 = may not attend
+        - tgt: the sequence to the decoder layer, of shape (N, T, W)
+        - memory: the sequence from the last layer of the encoder, of shape (N, S, W)
+        - tgt_mask: the parts of the target sequence to mask, of shape (T, T), 0 = may not attend
 
         Returns:
-         - out: the Transformer features, of shape (N, T, W)
+        - out: the Transformer features, of shape (N, T, W)
         """
         # Self-attention over the caption so far.
         tgt2 = self.self_attn(query=tgt, key=tgt, value=tgt, attn_mask=tgt_mask)
