@@ -1,35 +1,21 @@
 """Generative adversarial networks in PyTorch: vanilla GAN, least-squares GAN, DCGAN and WGAN-GP.
 
-The functions between the START/END markers are the ones students implement; the rest (data,
-training loop, helpers, the Fréchet distance used to compare the models) is provided.
+The functions between the START/END markers are the ones students implement; the rest (the training
+loop and the classic helpers) is given. The training data (cs231n/data/mnist.py) and the Fréchet
+distance that compares the GANs (cs231n/metrics/) live outside this file.
 """
 
-import contextlib
-import gzip
-import io
-import os
-import shutil
-import socket
 import sys
-import threading
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from tqdm import tqdm
-
-from cs231n.data_utils import datasets_dir, offline_forced
 
 NOISE_DIM = 96
 
-# Where Debian's dataset-fashion-mnist package puts the original gzip files (read-only);
-# $CS231N_FASHION_MNIST_DIR overrides it (the tests use that).
-FASHION_MNIST_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
-SETUP_COMMAND = "bash tools/setup_gan_data.sh"
+# The classic notebooks and solutions write `.type(dtype)` to put tensors on the GPU when there is one.
+dtype = torch.cuda.FloatTensor if torch.cuda.is_available() else torch.FloatTensor
 
 
 def sample_noise(batch_size, dim, seed=None):
@@ -43,12 +29,12 @@ def sample_noise(batch_size, dim, seed=None):
 
     Returns:
     - A float32 PyTorch Tensor of shape (batch_size, dim) containing uniform random noise in the
-      range (-1, 1).
+      range [-1, 1).
     """
     if seed is not None:
         torch.manual_seed(seed)
 
-    # TODO: draw uniform noise in (-1, 1). torch.rand draws from [0, 1); rescale it.
+    # TODO: draw uniform noise in [-1, 1). torch.rand draws from [0, 1); rescale it.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     return 2 * torch.rand(batch_size, dim) - 1
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -383,31 +369,36 @@ def gradient_penalty(D, real_data, fake_data):
 
 
 def run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, loader_train, show_every=250,
-              batch_size=128, noise_size=96, num_epochs=10, *, num_iters=None, critic_steps=1,
-              gp_weight=0.0, on_show=None, history=None, seed=None, desc="GAN"):
+              batch_size=128, noise_size=96, num_epochs=10, *, num_iters=None, critic_steps=1, gp_weight=0.0,
+              schedulers=(), on_show=None, history=None, seed=None, desc="GAN"):
     """
-    Train a GAN, with a progress bar.
+    Train a GAN: for each minibatch, one discriminator step, then one generator step.
+
+    With the defaults this is the classic loop: batches whose size is not batch_size are skipped, and
+    a snapshot of 16 samples is kept after the generator steps numbered 0, show_every, 2*show_every, ...
+    (counting from 0). The keyword-only arguments add what the notebook uses.
 
     Inputs:
     - D, G: PyTorch models for the discriminator (critic) and generator, on the device to train on.
     - D_solver, G_solver: torch.optim Optimizers for D and G.
     - discriminator_loss, generator_loss: functions computing the losses from scores.
-    - loader_train: iterable of (images (N, 1, 28, 28) in [0, 1], labels) batches.
-    - show_every: keep (and pass to on_show) 16 samples every show_every generator steps.
+    - loader_train: iterable of (images (N, 1, 28, 28) in [0, 1], labels) batches, one pass per epoch.
+    - show_every: keep a snapshot every show_every generator steps.
     - batch_size: batch size; batches of another size are skipped (the DCGAN discriminator needs it).
     - noise_size: dimension of the noise fed to the generator.
     - num_epochs: passes over loader_train.
-    - num_iters: if given, stop after this many generator steps.
+    Keyword-only extensions (their defaults keep the classic behaviour):
+    - num_iters: stop after this many generator steps, and keep a snapshot of the last one too.
     - critic_steps: discriminator steps per generator step (5 for WGAN-GP).
     - gp_weight: weight of gradient_penalty added to the discriminator loss (10 for WGAN-GP; 0: none).
-    - on_show: optional callback on_show(iter_count, images (16, 784) numpy) to display samples.
-    - history: optional list; (discriminator loss, generator loss) is appended after every generator step.
+    - schedulers: learning-rate schedulers, each stepped after every generator step.
+    - on_show: callback on_show(iter_count, images (16, 784) numpy) called with every snapshot.
+    - history: a list; (discriminator loss, generator loss) is appended after every generator step.
     - seed: if given, seed torch's random generator first, so the noise draws are reproducible.
     - desc: the progress bar's label.
 
     Returns:
-    - images: list of (16, 784) numpy arrays in (-1, 1), the samples kept every show_every steps
-      (and after the last step).
+    - images: list of the kept snapshots, numpy arrays (16, 784) in (-1, 1).
     """
     if seed is not None:
         torch.manual_seed(seed)
@@ -443,23 +434,34 @@ def run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, load
             g_error = generator_loss(gen_logits_fake)
             g_error.backward()
             G_solver.step()
+            for scheduler in schedulers:
+                scheduler.step()
 
-            iter_count += 1
             if history is not None:
                 history.append((d_total_error.item(), g_error.item()))
             bar.update(1)
             bar.set_postfix(D=f"{d_total_error.item():.3f}", G=f"{g_error.item():.3f}", refresh=False)
-            last = num_iters is not None and iter_count >= num_iters
+            last = num_iters is not None and iter_count + 1 >= num_iters
             if iter_count % show_every == 0 or last:
                 imgs_numpy = fake_images.detach().cpu().numpy()[:16]
                 images.append(imgs_numpy)
                 if on_show is not None:
                     on_show(iter_count, imgs_numpy)
+            iter_count += 1
             if last:
                 bar.close()
                 return images
     bar.close()
     return images
+
+
+def linear_decay(optimizer, num_iters, start=0.5):
+    """A scheduler for run_a_gan(schedulers=...): the learning rate stays constant for the first
+    start * num_iters steps, then falls linearly to 0 at step num_iters. Ending with small steps
+    lets the generator settle instead of stopping wherever the last large step left it."""
+    hold = int(start * num_iters)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: 1.0 if step < hold else max(0.0, (num_iters - step) / max(1, num_iters - hold)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -510,11 +512,10 @@ class Unflatten(nn.Module):
 
 
 def initialize_weights(m):
-    """Xavier-uniform weights and zero biases for Linear and ConvTranspose2d layers (use with model.apply)."""
+    """Xavier-uniform weights for Linear and ConvTranspose2d layers, biases left at PyTorch's default
+    (use with model.apply)."""
     if isinstance(m, (nn.Linear, nn.ConvTranspose2d)):
         nn.init.xavier_uniform_(m.weight.data)
-        if m.bias is not None:
-            nn.init.zeros_(m.bias.data)
 
 
 def preprocess_img(x):
@@ -553,336 +554,3 @@ def show_images(images, title=None):
     fig.suptitle(title or "samples", fontsize=9)
     fig.tight_layout(pad=0.2)
     plt.show()
-
-
-# --------------------------------------------------------------------------------------------------
-# Data: MNIST through torchvision, or Fashion-MNIST from Debian's dataset-fashion-mnist offline
-# --------------------------------------------------------------------------------------------------
-
-
-def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
-    """
-    The GAN training images, as a torchvision dataset of (image (1, 28, 28) in [0, 1], label).
-
-    Real source: MNIST through torchvision (its own download and checksums) under datasets/.
-    Embedded default (offline, or when the download fails): Fashion-MNIST from Debian's
-    dataset-fashion-mnist package, read by torchvision's FashionMNIST class from datasets/FashionMNIST.
-
-    Inputs:
-    - train: the 60000-image training split if True, else the 10000-image test split.
-    - root: the folder datasets land in (default: datasets_dir()).
-    - system_dir: where dataset-fashion-mnist put its gzip files (default: $CS231N_FASHION_MNIST_DIR,
-      else FASHION_MNIST_SYSTEM_DIR).
-    - verbose: print the one line naming the dataset in use.
-
-    Returns:
-    - dataset: a torchvision MNIST or FashionMNIST dataset with transform ToTensor; dataset.gan_name
-      is "MNIST" or "Fashion-MNIST".
-    """
-    import torchvision.datasets as dset
-    import torchvision.transforms as T
-
-    root = Path(root) if root is not None else datasets_dir()
-    if system_dir is None:
-        system_dir = os.environ.get("CS231N_FASHION_MNIST_DIR") or FASHION_MNIST_SYSTEM_DIR
-    note = ""
-    if _mnist_ready(root):
-        ds = dset.MNIST(str(root), train=train, download=False, transform=T.ToTensor())
-        ds.gan_name = "MNIST"
-        _say(verbose, f"GAN data: MNIST (torchvision, {root / 'MNIST'})")
-        return ds
-    if offline_forced():
-        note = "offline: CS231N_OFFLINE=1"
-    else:
-        reason = download_mnist(root)
-        if reason is None:
-            ds = dset.MNIST(str(root), train=train, download=False, transform=T.ToTensor())
-            ds.gan_name = "MNIST"
-            _say(verbose, f"GAN data: MNIST (downloaded by torchvision to {root / 'MNIST'})")
-            return ds
-        note = f"MNIST download failed: {reason}"
-    problem = _prepare_fashion_mnist(root, Path(system_dir))
-    if problem is not None:
-        raise RuntimeError(
-            f"No GAN training data: MNIST is not in {root / 'MNIST'} ({note}) and {problem}. "
-            f"Fix: run `{SETUP_COMMAND}` from the repository root "
-            "(or `sudo apt-get install dataset-fashion-mnist`)."
-        )
-    ds = dset.FashionMNIST(str(root), train=train, download=False, transform=T.ToTensor())
-    ds.gan_name = "Fashion-MNIST"
-    _say(verbose, f"GAN data: Fashion-MNIST from Debian's dataset-fashion-mnist, stand-in for MNIST ({note})")
-    return ds
-
-
-def _say(verbose, line):
-    if verbose:
-        print(line)
-
-
-def _mnist_ready(root):
-    import torchvision.datasets as dset
-
-    raw = Path(root) / "MNIST" / "raw"
-    return all((raw / name[: -len(".gz")]).is_file() for name, _ in dset.MNIST.resources)
-
-
-def download_mnist(root=None, timeout=30):
-    """Let torchvision download and verify MNIST into root/MNIST (default root: datasets_dir()).
-
-    Returns None on success, else a short reason. A quick probe of torchvision's first mirror comes
-    first, so that an unreachable network fails in seconds instead of timing out file by file.
-    """
-    import torchvision.datasets as dset
-
-    root = Path(root) if root is not None else datasets_dir()
-    host = urllib.parse.urlparse(dset.MNIST.mirrors[0]).hostname
-    if not _reachable(dset.MNIST.mirrors[0], timeout=min(timeout, 10)):
-        return f"offline, cannot reach {host}"
-    chatter = io.StringIO()  # torchvision prints a line per file and mirror; we print one line in all
-    old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout)  # a stalled connection must not hang the notebook
-    try:
-        with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
-            dset.MNIST(str(root), train=True, download=True)
-            dset.MNIST(str(root), train=False, download=True)
-    except Exception as e:  # any network or checksum failure means: use the embedded default
-        text = str(e).strip().splitlines()
-        return (text[-1] if text else e.__class__.__name__)[:120]
-    finally:
-        socket.setdefaulttimeout(old_timeout)
-    return None
-
-
-def _reachable(url, timeout):
-    """True when url's host accepts a TCP connection within timeout seconds, DNS lookup included.
-
-    With a proxy configured for the scheme we cannot tell, and answer True."""
-    parts = urllib.parse.urlparse(url)
-    if urllib.request.getproxies().get(parts.scheme):
-        return True
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    outcome = []
-
-    def probe():
-        try:
-            socket.create_connection((parts.hostname, port), timeout=timeout).close()
-            outcome.append(True)
-        except OSError:
-            outcome.append(False)
-
-    worker = threading.Thread(target=probe, daemon=True)  # getaddrinfo itself has no timeout
-    worker.start()
-    worker.join(timeout + 1)
-    return bool(outcome and outcome[0])
-
-
-def _prepare_fashion_mnist(root, system_dir):
-    """Lay Debian's Fashion-MNIST gzip files out as torchvision expects (root/FashionMNIST/raw).
-
-    Debian recompressed the original gzip files, so torchvision's MD5 sums of the upstream archives
-    do not apply: each file is checked against the package's own MD5 sums (dpkg's list) instead,
-    linked in, and decompressed to a temporary name that is moved into place only once its IDX
-    header and length agree. Returns None when ready, else a sentence fragment naming the problem.
-    """
-    import torchvision.datasets as dset
-
-    raw = Path(root) / "FashionMNIST" / "raw"
-    names = [n for n, _ in dset.FashionMNIST.resources]
-    missing = [n for n in names if not (raw / n[: -len(".gz")]).is_file()]
-    if not missing:
-        return None
-    if not all((system_dir / n).is_file() for n in missing):
-        return f"Fashion-MNIST is not installed in {system_dir}"
-    raw.mkdir(parents=True, exist_ok=True)
-    sums = _dpkg_md5sums(system_dir)
-    for name in missing:
-        src = system_dir / name
-        if name in sums and _md5(src) != sums[name]:
-            return f"{src} does not match its package checksum (reinstall dataset-fashion-mnist)"
-        link = raw / name
-        if link.is_symlink() and not link.exists():  # dangling link left by an older install
-            link.unlink()
-        if not link.exists():
-            os.symlink(src, link)
-        out = raw / name[: -len(".gz")]
-        tmp = out.with_name(out.name + ".part")
-        try:
-            with gzip.open(src, "rb") as fin, open(tmp, "wb") as fout:
-                shutil.copyfileobj(fin, fout)
-        except (OSError, EOFError) as e:
-            tmp.unlink(missing_ok=True)
-            return f"{src} cannot be decompressed ({e.__class__.__name__}; reinstall dataset-fashion-mnist)"
-        if not _idx_complete(tmp):
-            tmp.unlink()
-            return f"{src} is truncated (reinstall dataset-fashion-mnist)"
-        os.replace(tmp, out)
-    return None
-
-
-def _dpkg_md5sums(system_dir):
-    """{file name: md5} for system_dir from dpkg's list of the package's files ({} when not there)."""
-    listing = Path("/var/lib/dpkg/info/dataset-fashion-mnist.md5sums")
-    if not listing.is_file():
-        return {}
-    prefix = str(system_dir).strip("/") + "/"
-    sums = {}
-    for line in listing.read_text().splitlines():
-        digest, _, path = line.partition("  ")
-        if path.startswith(prefix):
-            sums[path[len(prefix):]] = digest
-    return sums
-
-
-def _md5(path):
-    from .download import file_digest
-
-    return file_digest(path, "md5")
-
-
-def _idx_complete(path):
-    """True when an uncompressed IDX file (uint8 data) is as long as its header says."""
-    with open(path, "rb") as f:
-        header = f.read(4)
-        if len(header) < 4 or header[2] != 0x08 or not 1 <= header[3] <= 3:
-            return False
-        dims = np.frombuffer(f.read(4 * header[3]), dtype=">u4")
-    return len(dims) == header[3] and path.stat().st_size == 4 + 4 * header[3] + int(np.prod(dims))
-
-
-def gan_loader(dataset, batch_size=128, num_train=None, start=0):
-    """A DataLoader over num_train images of dataset from offset start, in order (ChunkSampler)."""
-    num_train = len(dataset) - start if num_train is None else num_train
-    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, sampler=ChunkSampler(num_train, start))
-
-
-# --------------------------------------------------------------------------------------------------
-# Comparing generators: Fréchet distance on the features of a small classifier
-# --------------------------------------------------------------------------------------------------
-
-
-class FeatureNet(nn.Module):
-    """A small CNN classifier for 28x28 images; its 64-dim penultimate layer serves as features."""
-
-    def __init__(self, num_classes=10):
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 16, 14, 14)
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 32, 7, 7)
-            nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(),  # (N, 64)
-        )
-        self.head = nn.Linear(64, num_classes)
-
-    def features(self, x):
-        """Features (N, 64) of images x (N, 784) or (N, 1, 28, 28) in [-1, 1]."""
-        return self.body(x.reshape(-1, 1, 28, 28))
-
-    def forward(self, x):
-        return self.head(self.features(x))
-
-
-def dataset_tensors(dataset, n=None):
-    """The first n images of a torchvision MNIST-style dataset as (n, 1, 28, 28) in [-1, 1], and labels (n,)."""
-    n = len(dataset) if n is None else n
-    x = dataset.data[:n].float().div(255).unsqueeze(1)
-    return preprocess_img(x), dataset.targets[:n].clone()
-
-
-def train_feature_classifier(train_set, test_set, num_train=20000, epochs=2, batch_size=128, seed=0,
-                             cache=True, verbose=True):
-    """
-    Train FeatureNet on the GAN's own dataset (or load it from the cache under datasets/).
-
-    Inputs:
-    - train_set, test_set: the datasets returned by load_gan_data(True) and load_gan_data(False).
-    - num_train, epochs, batch_size: training size; a couple of epochs on 20000 images give ~90%.
-    - seed: seed for the initialization and the shuffling.
-    - cache: load/save the weights at datasets/gan_feature_net_v1_<dataset>.pt (v1: FeatureNet as defined here).
-
-    Returns:
-    - model: the trained FeatureNet, in eval mode, on the CPU.
-    - test_acc: its accuracy on the first 2000 test images.
-    """
-    name = getattr(train_set, "gan_name", type(train_set).__name__)
-    path = datasets_dir() / f"gan_feature_net_v1_{name.replace('-', '_').lower()}.pt"
-    torch.manual_seed(seed)
-    model = FeatureNet()
-    x_test, y_test = dataset_tensors(test_set, 2000)
-    if cache and path.is_file():
-        model.load_state_dict(torch.load(path, weights_only=True))
-        model.eval()
-        acc = _accuracy(model, x_test, y_test)
-        _say(verbose, f"Feature classifier ({name}): loaded from {path}, test accuracy {acc:.3f}")
-        return model, acc
-    x, y = dataset_tensors(train_set, num_train)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    g = torch.Generator().manual_seed(seed)
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=g)
-        for i in range(0, len(x), batch_size):
-            idx = order[i: i + batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    model.eval()
-    acc = _accuracy(model, x_test, y_test)
-    if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        torch.save(model.state_dict(), tmp)
-        os.replace(tmp, path)
-    _say(verbose, f"Feature classifier ({name}): trained on {len(x)} images, test accuracy {acc:.3f}")
-    return model, acc
-
-
-@torch.no_grad()
-def _accuracy(model, x, y):
-    return float((model(x).argmax(1) == y).float().mean())
-
-
-@torch.no_grad()
-def classifier_features(model, images, batch_size=500):
-    """Features (N, 64) float64 numpy of images (N, 784) or (N, 1, 28, 28) in [-1, 1]."""
-    images = torch.as_tensor(images, dtype=torch.float32).cpu()
-    feats = [model.features(images[i: i + batch_size]) for i in range(0, len(images), batch_size)]
-    return torch.cat(feats).double().numpy()
-
-
-def frechet_distance(feats1, feats2):
-    """
-    Fréchet distance between Gaussians fitted to two feature sets (N1, F) and (N2, F):
-
-      ||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))
-
-    Tr((S1 S2)^(1/2)) is computed as the sum of the square roots of the eigenvalues of the symmetric
-    matrix S1^(1/2) S2 S1^(1/2), which has the same eigenvalues as S1 S2.
-    """
-    mu1, mu2 = feats1.mean(0), feats2.mean(0)
-    s1, s2 = np.cov(feats1, rowvar=False), np.cov(feats2, rowvar=False)
-    w, v = np.linalg.eigh(s1)
-    s1_half = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
-    m = s1_half @ s2 @ s1_half
-    tr_sqrt = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
-
-
-@torch.no_grad()
-def generate_images(G, n=1000, noise_dim=NOISE_DIM, seed=0, batch_size=500):
-    """n generator samples (n, 784) in [-1, 1] on the CPU, from noise seeded with seed.
-
-    G stays in its current mode (the training loop leaves it in train mode, so BatchNorm uses the
-    statistics of each batch, as during training).
-    """
-    device = next(G.parameters()).device
-    g = torch.Generator().manual_seed(seed)
-    out = []
-    for i in range(0, n, batch_size):
-        z = 2 * torch.rand(min(batch_size, n - i), noise_dim, generator=g) - 1
-        out.append(G(z.to(device)).reshape(-1, 784).cpu())
-    return torch.cat(out)
-
-
-def fid_score(feature_net, real_feats, G, n=1000, noise_dim=NOISE_DIM, seed=0):
-    """Fréchet distance between features of real images and of n samples of G (lower is better)."""
-    return frechet_distance(real_feats, classifier_features(feature_net, generate_images(G, n, noise_dim, seed)))

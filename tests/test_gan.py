@@ -1,14 +1,8 @@
-"""Unit tests for cs231n/gan_pytorch.py and tools/setup_gan_data.sh.
+"""Unit tests for cs231n/gan_pytorch.py and the Fréchet distance in cs231n/metrics/.
 
 Every function a student implements is compared against an independent reference (numpy in
 float64, torch.nn.functional, or a closed form) on tiny seeded inputs.
 """
-
-import gzip
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,11 +18,12 @@ from cs231n.gan_pytorch import (
     count_params,
     discriminator,
     discriminator_loss,
-    frechet_distance,
     generator,
     generator_loss,
     get_optimizer,
     gradient_penalty,
+    initialize_weights,
+    linear_decay,
     ls_discriminator_loss,
     ls_generator_loss,
     rel_error,
@@ -37,9 +32,7 @@ from cs231n.gan_pytorch import (
     wgan_critic_loss,
     wgan_generator_loss,
 )
-
-REPO = Path(__file__).resolve().parent.parent
-SETUP = REPO / "tools" / "setup_gan_data.sh"
+from cs231n.metrics import FeatureNet, frechet_distance, generate_images, generator_distance
 
 # The classic notebook's fixed logits (gan-checks), fed to the losses as float32 (10, 1).
 LOGITS_REAL = [0.9348731096217853, -1.0169891625223137, -0.5730476939393363, -0.8816270356958762,
@@ -330,7 +323,113 @@ def test_run_a_gan_takes_critic_steps_per_generator_step():
     d_steps = D_solver.state[next(iter(D.parameters()))]["step"].item()
     g_steps = G_solver.state[next(iter(G.parameters()))]["step"].item()
     assert (d_steps, g_steps) == (9, 3), f"run_a_gan: {d_steps} critic and {g_steps} generator steps, expected 9, 3"
-    assert shown == [2, 3] and len(images) == 2, f"run_a_gan: showed samples at {shown}, expected [2, 3]"
+    assert shown == [0, 2] and len(images) == 2, f"run_a_gan: showed samples at {shown}, expected [0, 2]"
+
+
+def _tiny_gan(seed=0):
+    torch.manual_seed(seed)
+    D = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 8), torch.nn.LeakyReLU(0.01), torch.nn.Linear(8, 1))
+    G = torch.nn.Sequential(torch.nn.Linear(8, 784), torch.nn.Tanh())
+    return D, G
+
+
+@pytest.mark.parametrize("n_batches, show_every, expected", [(6, 4, [0, 4]), (1, 250, [0]), (9, 4, [0, 4, 8]),
+                                                             (8, 1, list(range(8)))])
+def test_run_a_gan_keeps_classic_snapshots(n_batches, show_every, expected):
+    # The classic loop keeps a snapshot after the generator steps 0, show_every, 2 * show_every, ...
+    D, G = _tiny_gan()
+    shown = []
+    images = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss,
+                       _tiny_loader(n_batches), show_every=show_every, batch_size=4, noise_size=8, num_epochs=1,
+                       on_show=lambda it, imgs: shown.append(it))
+    assert len(images) == len(expected) and shown == expected, \
+        f"run_a_gan: {n_batches} iterations with show_every={show_every} kept {shown}, expected {expected}"
+    assert all(isinstance(im, np.ndarray) and im.shape == (4, 784) for im in images)
+
+
+def test_run_a_gan_skips_short_batches_and_runs_every_epoch():
+    D, G = _tiny_gan()
+    G_solver = get_optimizer(G)
+    loader = _tiny_loader(3) + [(torch.rand(2, 1, 28, 28), torch.zeros(2))]  # a last, short batch
+    images = run_a_gan(D, G, get_optimizer(D), G_solver, discriminator_loss, generator_loss, loader,
+                       show_every=2, batch_size=4, noise_size=8, num_epochs=2)
+    steps = G_solver.state[next(iter(G.parameters()))]["step"].item()
+    assert steps == 6, f"run_a_gan: {steps} generator steps for 2 epochs of 3 full batches, expected 6"
+    assert len(images) == 3, f"run_a_gan: kept {len(images)} snapshots of 6 iterations every 2, expected 3"
+
+
+def test_run_a_gan_num_iters_keeps_the_last_step():
+    D, G = _tiny_gan()
+    shown = []
+    run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss, _tiny_loader(10),
+              show_every=4, batch_size=4, noise_size=8, num_epochs=1, num_iters=7, on_show=lambda it, imgs: shown.append(it))
+    assert shown == [0, 4, 6], f"run_a_gan(num_iters=7, show_every=4): snapshots at {shown}, expected [0, 4, 6]"
+
+
+def test_run_a_gan_steps_schedulers_and_records_history():
+    D, G = _tiny_gan()
+    D_solver, G_solver = get_optimizer(D), get_optimizer(G)
+    schedulers = [linear_decay(o, 4) for o in (D_solver, G_solver)]
+    history = []
+    run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, _tiny_loader(4), show_every=10,
+              batch_size=4, noise_size=8, num_epochs=1, schedulers=schedulers, history=history)
+    assert len(history) == 4 and all(np.isfinite(h).all() for h in history)
+    assert G_solver.param_groups[0]["lr"] == 0.0, "linear_decay: the learning rate should reach 0 at num_iters"
+
+
+def test_linear_decay_holds_then_falls_to_zero():
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=2.0)
+    sched = linear_decay(opt, 10, start=0.5)
+    lrs = []
+    for _ in range(10):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    lrs.append(opt.param_groups[0]["lr"])
+    assert lrs[:6] == [2.0] * 6, f"linear_decay: should hold the learning rate for half the steps, got {lrs}"
+    assert np.allclose(lrs[5:], [2.0, 1.6, 1.2, 0.8, 0.4, 0.0]), f"linear_decay: should fall linearly to 0, got {lrs}"
+
+
+def test_module_dtype_is_the_classic_float_tensor_type():
+    expected = torch.cuda.FloatTensor if torch.cuda.is_available() else torch.FloatTensor
+    assert gan.dtype is expected, f"gan_pytorch.dtype is {gan.dtype}, expected {expected}"
+    assert torch.zeros(2).type(gan.dtype).dtype == torch.float32
+
+
+def test_initialize_weights_is_xavier_and_keeps_biases():
+    torch.manual_seed(0)
+    lin, conv, other = torch.nn.Linear(300, 200), torch.nn.ConvTranspose2d(16, 8, 4), torch.nn.Conv2d(3, 3, 3)
+    biases = [m.bias.detach().clone() for m in (lin, conv)]
+    other_w = other.weight.detach().clone()
+    for m in (lin, conv, other):
+        initialize_weights(m)
+    bound = np.sqrt(6 / (300 + 200))
+    w = lin.weight.detach()
+    assert w.abs().max() <= bound and w.abs().max() > 0.95 * bound, "initialize_weights: Linear weights not Xavier-uniform"
+    assert abs(float(w.std()) - bound / np.sqrt(3)) < 0.05 * bound, "initialize_weights: Linear weights not Xavier-uniform"
+    assert all(torch.equal(b, m.bias) for b, m in zip(biases, (lin, conv))), \
+        "initialize_weights: the classic leaves biases at PyTorch's default"
+    assert torch.equal(other_w, other.weight), "initialize_weights: only Linear and ConvTranspose2d layers change"
+
+
+def test_classic_helpers():
+    x = torch.tensor([0.0, 0.5, 1.0])
+    assert torch.allclose(gan.preprocess_img(x), torch.tensor([-1.0, 0.0, 1.0]))
+    assert torch.allclose(gan.deprocess_img(torch.tensor([-1.0, 0.0, 1.0])), x)
+    assert list(gan.ChunkSampler(3, start=5)) == [5, 6, 7] and len(gan.ChunkSampler(3, start=5)) == 3
+    assert tuple(gan.Flatten()(torch.zeros(2, 3, 4, 5)).shape) == (2, 60)
+    assert tuple(gan.Unflatten(-1, 128, 7, 7)(torch.zeros(2, 128 * 49)).shape) == (2, 128, 7, 7)
+    assert rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0
+    assert abs(rel_error(1.0, 3.0) - 0.5) < 1e-12
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_run_a_gan_trains_on_the_gpu():
+    D, G = _tiny_gan()
+    D, G = D.cuda(), G.cuda()
+    images = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss, _tiny_loader(2),
+                       show_every=1, batch_size=4, noise_size=8, num_epochs=1, gp_weight=10.0)
+    assert len(images) == 2 and isinstance(images[0], np.ndarray)
 
 
 def test_dcgan_trains_one_step():
@@ -359,116 +458,54 @@ def test_frechet_distance_matches_scipy_sqrtm():
     assert abs(frechet_distance(a, a)) < 1e-8, "frechet_distance: should be 0 for identical feature sets"
 
 
-# ------------------------------------------------------------------------------------------------
-# Data: loader and set-up script
-# ------------------------------------------------------------------------------------------------
+def test_generator_distance_of_a_copy_of_the_data_is_small():
+    # A "generator" that replays real images scores near the floor; one that outputs noise scores far above.
+    torch.manual_seed(0)
+    net = FeatureNet().eval()
+    real = torch.rand(600, 784) * 2 - 1
+    real_feats = net.features(real[:300]).double().detach().numpy()
+
+    class Replay(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, z):
+            return real[300: 300 + len(z)] + 0 * self.w
+
+    class Constant(Replay):
+        def forward(self, z):
+            return torch.zeros(len(z), 784) + 0 * self.w
+
+    near = generator_distance(net, real_feats, Replay(), n=300, noise_dim=8)
+    far = generator_distance(net, real_feats, Constant(), n=300, noise_dim=8)
+    assert near < 0.2 * far, f"generator_distance: replayed data {near:.3g} vs constant images {far:.3g}"
+    assert generate_images(Replay(), 10, noise_dim=8).shape == (10, 784)
 
 
-def _write_idx(path, array):
-    """Write a uint8 array as a gzip'd IDX file (the MNIST format)."""
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
+def test_notebook_and_bench_share_the_schedules():
+    # bench/bench_gan.py measures the schedules the notebook runs: the two copies must agree.
+    import ast
+    import importlib.util
+    import json
+    from pathlib import Path
 
-
-def _fake_fashion_mnist(folder, n=6):
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    for split in ("train", "t10k"):
-        _write_idx(folder / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 256, size=(n, 28, 28)))
-        _write_idx(folder / f"{split}-labels-idx1-ubyte.gz", np.arange(n) % 10)
-    return folder
-
-
-def test_loader_reads_fashion_mnist_package_when_offline(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("CS231N_OFFLINE", "1")
-    system = _fake_fashion_mnist(tmp_path / "system")
-    ds = gan.load_gan_data(train=True, root=tmp_path / "data", system_dir=system)
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 1 and "Fashion-MNIST" in lines[0], f"load_gan_data: expected one line naming it, got {lines}"
-    assert ds.gan_name == "Fashion-MNIST" and len(ds) == 6, "load_gan_data: wrong dataset or size"
-    x, y = ds[1]
-    assert tuple(x.shape) == (1, 28, 28) and 0 <= x.min() and x.max() <= 1 and y == 1, \
-        "load_gan_data: images should be (1, 28, 28) in [0, 1] with their labels"
-    assert type(ds).__name__ == "FashionMNIST", "load_gan_data: should read through torchvision's FashionMNIST"
-
-
-def test_loader_falls_back_when_mnist_unreachable(tmp_path, monkeypatch, capsys):
-    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
-    monkeypatch.setattr(gan, "_reachable", lambda url, timeout: False)
-    system = _fake_fashion_mnist(tmp_path / "system")
-    ds = gan.load_gan_data(train=False, root=tmp_path / "data", system_dir=system)
-    out = capsys.readouterr().out
-    assert ds.gan_name == "Fashion-MNIST", "load_gan_data: should fall back to Fashion-MNIST"
-    assert "MNIST download failed: offline" in out and len(out.strip().splitlines()) == 1, out
-
-
-def test_loader_names_the_fix_when_no_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("CS231N_OFFLINE", "1")
-    with pytest.raises(RuntimeError, match="setup_gan_data.sh"):
-        gan.load_gan_data(root=tmp_path / "data", system_dir=tmp_path / "absent", verbose=False)
-
-
-def test_loader_refuses_truncated_package_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("CS231N_OFFLINE", "1")
-    system = _fake_fashion_mnist(tmp_path / "system")
-    data = gzip.decompress((system / "train-images-idx3-ubyte.gz").read_bytes())
-    (system / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(data[:-100]))
-    with pytest.raises(RuntimeError, match="truncated"):
-        gan.load_gan_data(root=tmp_path / "data", system_dir=system, verbose=False)
-    raw = tmp_path / "data" / "FashionMNIST" / "raw"
-    assert not (raw / "train-images-idx3-ubyte").exists(), "a truncated file was moved into place"
-    assert not list(raw.glob("*.part")), "a temporary file was left behind"
-
-
-def _run_setup(env_extra, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CS231N_")}
-    env.update(CS231N_DATASETS=str(tmp_path / "data"), **env_extra)
-    return subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, env=env, timeout=60)
-
-
-def test_setup_script_does_nothing_when_data_present(tmp_path):
-    system = _fake_fashion_mnist(tmp_path / "system")
-    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1"}, tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert len(r.stdout.strip().splitlines()) == 1 and "nothing to do" in r.stdout, r.stdout
-
-
-def _fake_apt(tmp_path, body):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    apt = bin_dir / "apt-get"
-    apt.write_text("#!/bin/sh\n" + body)
-    apt.chmod(0o755)
-    return f"{bin_dir}:{os.environ['PATH']}"
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="the script installs packages only as root")
-def test_setup_script_installs_package_when_offline(tmp_path):
-    system = tmp_path / "system"
-    # A stand-in apt-get that "installs" the package by writing the four files.
-    src = _fake_fashion_mnist(tmp_path / "src")
-    path = _fake_apt(tmp_path, f'[ "$1" = install ] && mkdir -p {system} && cp {src}/* {system}/\nexit 0\n')
-    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1", "PATH": path}, tmp_path)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "apt-get update" in r.stdout and "installed" in r.stdout, r.stdout
-    assert len(list(system.glob("*.gz"))) == 4
-
-
-def test_setup_script_failure_names_the_fix(tmp_path):
-    path = _fake_apt(tmp_path, "exit 100\n")
-    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(tmp_path / "absent"), "CS231N_OFFLINE": "1", "PATH": path},
-                   tmp_path)
-    assert r.returncode != 0, "setup_gan_data.sh: should fail when nothing could be installed"
-    assert "fix:" in r.stderr and "dataset-fashion-mnist" in r.stderr, r.stderr
-
-
-def test_setup_script_help():
-    r = subprocess.run(["bash", str(SETUP), "--help"], capture_output=True, text=True, timeout=10)
-    assert r.returncode == 0 and "Usage" in r.stdout
-
-
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_setup_script_rejects_unknown_argument():
-    r = subprocess.run(["bash", str(SETUP), "--bogus"], capture_output=True, text=True, timeout=10)
-    assert r.returncode == 2 and "unknown argument" in r.stderr
+    repo = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("bench_gan", repo / "bench" / "bench_gan.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    nb = json.loads((repo / "assignment3" / "Generative_Adversarial_Networks.ipynb").read_text())
+    found = {}
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "SCHEDULE = " not in src:
+            continue
+        src = "\n".join(line for line in src.splitlines() if not line.startswith("%"))
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "CLASSIC":
+                for branch, key in ((node.body, "classic"), (node.orelse, "cpu")):
+                    for stmt in branch:
+                        if isinstance(stmt, ast.Assign) and ast.unparse(stmt.targets[0]) == "SCHEDULE":
+                            found[key] = ast.literal_eval(stmt.value)
+    assert found.get("cpu") == bench.CPU_SCHEDULE, f"notebook CPU schedule {found.get('cpu')} != bench {bench.CPU_SCHEDULE}"
+    assert found.get("classic") == bench.CLASSIC_SCHEDULE, "notebook and bench disagree on the classic schedule"

@@ -60,7 +60,7 @@ else
     # torchvision verifies each file's MD5; download_mnist probes the network first and uses timeouts.
     if PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -c '
 import sys
-from cs231n.gan_pytorch import download_mnist
+from cs231n.data.mnist import download_mnist
 reason = download_mnist(sys.argv[1])
 if reason:
     sys.exit(reason)

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Fréchet distance against CPU seconds for the four GANs of the GAN notebook, in one run.
+
+    python bench/bench_gan.py [--classic] [--gans vanilla,lsgan,dcgan,wgan] [--threads 1] [--seed 231]
+
+For each GAN it trains, with the repository's own code (cs231n.gan_pytorch.run_a_gan on the data the
+notebook loads), under
+- the notebook's CPU schedule (the SCHEDULE of its set-up cell when there is no GPU), and
+- with --classic, also the classic schedule: batch 128, lr 1e-3, 10 epochs over the first 50,000
+  images in order (5 epochs for the DCGAN; the WGAN-GP, which the classic assignment lacks, gets the
+  same 10 epochs with 5 critic steps per generator step). This takes about 16 CPU-minutes.
+Along each run it evaluates the notebook's Fréchet distance (FeatureNet features, 1000 samples against
+1000 test images) at iteration 0, every quarter of the notebook's schedule (every 250 iterations of the
+classic one) and at the end, and prints the curve: generator step, CPU seconds so far, distance. CPU
+seconds are time.process_time() of this process, training only (evaluations excluded), so other
+programs on a shared machine do not inflate them. It then prints, per GAN, the notebook's final
+distance and CPU seconds divided by the classic schedule's.
+
+One thread by default, as in the notebook (--threads 2 to compare). Distances of single runs are noisy
+(a different seed moves them by a fifth or more); --seed changes the seed of every run.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from cs231n import gan_pytorch as gp  # noqa: E402
+from cs231n.data.mnist import TensorBatches, image_tensors, load_gan_data  # noqa: E402
+from cs231n.metrics import generator_distance, real_features, train_feature_classifier  # noqa: E402
+
+# (batch size, generator steps, learning rate, linear decay to 0 over the second half): the notebook's
+# set-up cell holds the same two tables (tests/test_gan.py checks that they agree).
+CPU_SCHEDULE = {"vanilla GAN": (64, 1000, 2e-3, True), "LSGAN": (64, 1000, 1e-3, True),
+                "DCGAN": (64, 500, 2e-3, True), "WGAN-GP": (64, 500, 1e-3, True)}
+CLASSIC_SCHEDULE = {"vanilla GAN": (128, 3900, 1e-3, False), "LSGAN": (128, 3900, 1e-3, False),
+                    "DCGAN": (128, 1950, 1e-3, False), "WGAN-GP": (128, 780, 1e-3, False)}
+KEYS = {"vanilla": "vanilla GAN", "lsgan": "LSGAN", "dcgan": "DCGAN", "wgan": "WGAN-GP"}
+
+
+def build(name, batch_size, device="cpu"):
+    """D, G, their optimizers, the two losses, critic steps and penalty weight, as the notebook builds them."""
+    if name == "DCGAN":
+        D, G = gp.build_dc_classifier(batch_size), gp.build_dc_generator()
+        G.apply(gp.initialize_weights)
+    else:
+        D, G = gp.discriminator(), gp.generator()
+    D, G = D.to(device), G.to(device)
+    if name == "WGAN-GP":
+        D_solver = torch.optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.9))
+        G_solver = torch.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.9))
+        return D, G, D_solver, G_solver, gp.wgan_critic_loss, gp.wgan_generator_loss, 5, 10.0
+    losses = (gp.ls_discriminator_loss, gp.ls_generator_loss) if name == "LSGAN" else \
+        (gp.discriminator_loss, gp.generator_loss)
+    return D, G, gp.get_optimizer(D), gp.get_optimizer(G), *losses, 1, 0.0
+
+
+def run(name, schedule, images, labels, score, seed, classic, device="cpu"):
+    """Train one GAN on one schedule; returns [(generator step, CPU seconds, distance), ...]."""
+    batch_size, num_iters, lr, decay = schedule
+    torch.manual_seed(seed)
+    D, G, D_solver, G_solver, d_loss, g_loss, critic_steps, gp_weight = build(name, batch_size, device)
+    for opt in (D_solver, G_solver):
+        for group in opt.param_groups:
+            group["lr"] = lr
+    batches = TensorBatches(images, labels, batch_size, shuffle=not classic, seed=seed)
+    curve, excluded, start = [], [0.0], time.process_time()
+
+    def evaluate(step, _imgs):
+        t = time.process_time()
+        cpu = t - start - excluded[0]
+        curve.append((step, cpu, score(G)))
+        print(f"  {name:12s} {'classic' if classic else 'notebook':8s} step {step:5d}  {cpu:7.1f} CPU s  "
+              f"distance {curve[-1][2]:7.1f}", flush=True)
+        excluded[0] += time.process_time() - t
+
+    gp.run_a_gan(D, G, D_solver, G_solver, d_loss, g_loss, batches,
+                 show_every=250 if classic else max(1, num_iters // 4), batch_size=batch_size,
+                 noise_size=gp.NOISE_DIM, num_epochs=-(-num_iters * critic_steps // len(batches)),
+                 num_iters=num_iters, critic_steps=critic_steps, gp_weight=gp_weight,
+                 schedulers=[gp.linear_decay(o, num_iters) for o in (D_solver, G_solver)] if decay else [],
+                 on_show=evaluate, seed=seed, desc=f"{name} ({'classic' if classic else 'notebook'})")
+    return curve
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--classic", action="store_true", help="also run the classic schedule (~16 CPU-minutes)")
+    parser.add_argument("--gans", default="vanilla,lsgan,dcgan,wgan", help="comma-separated subset of " + ",".join(KEYS))
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (the notebook uses 1 on a CPU)")
+    parser.add_argument("--seed", type=int, default=231, help="seed of every training run (the notebook's: 231)")
+    args = parser.parse_args()
+    names = [KEYS[k.strip()] for k in args.gans.split(",")]
+    torch.set_num_threads(args.threads)
+
+    train_set, test_set = load_gan_data(train=True), load_gan_data(train=False, verbose=False)
+    feature_net, _ = train_feature_classifier(train_set, test_set)
+    real_feats = real_features(feature_net, test_set, 1000)
+    images, labels = image_tensors(train_set)
+
+    def score(G):
+        return generator_distance(feature_net, real_feats, G, n=1000, noise_dim=gp.NOISE_DIM, seed=0)
+
+    print(f"bench_gan: {train_set.gan_name}, {torch.get_num_threads()} thread(s), seed {args.seed}; "
+          "CPU seconds of training only")
+    results = {}
+    for name in names:
+        results[name, "notebook"] = run(name, CPU_SCHEDULE[name], images, labels, score, args.seed, False)
+        if args.classic:
+            results[name, "classic"] = run(name, CLASSIC_SCHEDULE[name], images[:50000], labels[:50000], score,
+                                           args.seed, True)
+
+    print("\nGAN           schedule   steps   CPU s  distance (best along the run)")
+    for (name, which), curve in results.items():
+        sched = (CPU_SCHEDULE if which == "notebook" else CLASSIC_SCHEDULE)[name]
+        best = min(curve, key=lambda c: c[2])
+        print(f"{name:12s}  {which:8s} {sched[1]:6d} {curve[-1][1]:7.1f}  {curve[-1][2]:8.1f} "
+              f"({best[2]:.1f} at step {best[0]})")
+    if args.classic:
+        print("\nratios notebook / classic (final distance, CPU seconds):")
+        for name in names:
+            nb, cl = results[name, "notebook"][-1], results[name, "classic"][-1]
+            print(f"  {name:12s} distance {nb[2] / cl[2]:5.2f}  CPU seconds {nb[1] / cl[1]:5.3f}")
+    else:
+        print("\n(run with --classic for the classic schedule and the ratios)")
+
+
+if __name__ == "__main__":
+    main()
