@@ -20,7 +20,8 @@ VARIANTS = {}
 # Captioning, numpy (rnn_layers.py, classifiers/rnn.py)
 # --------------------------------------------------------------------------------------------------
 
-_CAPTIONING_COVER = {"tests": ["tests/test_rnn_layers.py", "tests/test_captioning_rnn.py"],
+_CAPTIONING_COVER = {"tests": ["tests/test_rnn_layers.py", "tests/test_captioning_rnn.py",
+                               "tests/test_captioning_metrics.py"],
                      "notebooks": ["RNN_Captioning.ipynb", "LSTM_Captioning.ipynb"]}
 
 # The way published classic solutions write them: loops over time calling the step functions with a
@@ -145,8 +146,8 @@ def lstm_backward(dh, cache):
     dWx, dWh, db = np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), np.zeros(4 * H)
     dprev_h, dprev_c = np.zeros((N, H)), np.zeros((N, H))
     for t in reversed(range(T)):
-        dnext_h = dh[:, t, :] + dprev_h
-        dx[:, t, :], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(dnext_h, dprev_c, cache[t])
+        dh[:, t, :] += dprev_h  # in place, on the array received
+        dx[:, t, :], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(dh[:, t, :], dprev_c, cache[t])
         dWx += dWx_t
         dWh += dWh_t
         db += db_t
@@ -237,7 +238,10 @@ def test_wrong_captioning_variant_fails_its_tests_and_notebook_checks(name, tmp_
 # Transformer (transformer_layers.py, classifiers/transformer.py)
 # --------------------------------------------------------------------------------------------------
 
-_TRANSFORMER_COVER = {"tests": ["tests/test_transformer_layers.py", "tests/test_captioning_transformer.py"],
+_TRANSFORMER_COVER = {"tests": ["tests/test_transformer_layers.py", "tests/test_captioning_transformer.py",
+                                *(f"tests/test_classic_api.py::test_transformer_{name}" for name in (
+                                    "layers_have_the_classic_attributes", "official_forward_cell_runs",
+                                    "official_solver_and_sample_calls_work"))],
                       "notebooks": ["Transformer_Captioning.ipynb"]}
 
 # The way the 2021-2024 solutions write them: view/permute into heads, masked_fill with -inf, softmax,
@@ -430,6 +434,117 @@ def test_transformer_notebook_comparison_leaves_out_an_unimplemented_rnn(tmp_pat
 # Network visualization (net_visualization_pytorch.py)
 # --------------------------------------------------------------------------------------------------
 
+_NETVIS_COVER = {"tests": ["tests/test_net_visualization.py"], "notebooks": ["Network_Visualization.ipynb"]}
+
+# The way published classic solutions write the four blanks (the given code around them unchanged):
+# gather then backward with X.grad; a `while True` loop until the model is fooled, updating .data and
+# zeroing .grad; the plain gradient step `img.data += learning_rate * img.grad` on the score with
+# l2_reg * img.norm() ** 2; Grad-CAM by loops over images and channels, upsampled with nn.Upsample.
+_NETVIS_CLASSIC = {
+    "compute_saliency_maps": '''
+def compute_saliency_maps(X, y, model):
+    X = X.detach().clone().requires_grad_(True)
+    saliency = None
+    scores = model(X)
+    scores = scores.gather(1, y.view(-1, 1)).squeeze()
+    scores.backward(torch.ones_like(scores))
+    saliency, _ = torch.max(X.grad.data.abs(), dim=1)
+    return saliency.detach()
+''',
+    "make_fooling_image": '''
+def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
+    X_fooling = X.detach().clone().requires_grad_(True)
+    target_y = int(target_y)
+    while True:
+        scores = model.forward(X_fooling)
+        _, pred = scores.max(1)
+        if pred.item() == target_y:
+            break
+        scores[0, target_y].backward()
+        g = X_fooling.grad.data
+        dX = learning_rate * g / g.norm()
+        X_fooling.data += dX
+        X_fooling.grad.data.zero_()
+    X_fooling = X_fooling.detach()
+    with torch.no_grad():
+        predicted = model(X_fooling).argmax(dim=1).item()
+    if predicted != target_y:
+        raise RuntimeError(
+            f"make_fooling_image stopped (max_iter={max_iter}) before the model was fooled: it still "
+            f"predicts class {predicted}, not the target {target_y}. Allow more steps (max_iter) or "
+            f"larger ones (learning_rate)."
+        )
+    return X_fooling
+''',
+    "class_visualization_update_step": '''
+def class_visualization_update_step(img, model, target_y, l2_reg, learning_rate):
+    score = model(img)[0, target_y] - l2_reg * img.norm() ** 2
+    score.backward()
+    img.data += learning_rate * img.grad.data
+    img.grad.data.zero_()
+''',
+    "grad_cam": '''
+def grad_cam(X, y, model, layer):
+    activations = []
+    handle = layer.register_forward_hook(lambda module, inputs, output: activations.append(output))
+    try:
+        scores = model(X.detach().clone().requires_grad_(True))
+    finally:
+        handle.remove()
+    A = activations[0]
+    cam = None
+    N, K, h, w = A.shape
+    cams = []
+    for n in range(N):
+        grads = torch.autograd.grad(scores[n, y[n]], A, retain_graph=True)[0][n]  # (K, h, w)
+        weights = grads.mean(dim=(1, 2))  # (K,)
+        cam_n = torch.zeros(h, w, dtype=A.dtype, device=A.device)
+        for k in range(K):
+            cam_n = cam_n + weights[k] * A[n, k]
+        cams.append(torch.relu(cam_n))
+    cam = torch.stack(cams).unsqueeze(1)  # (N, 1, h, w)
+    cam = torch.nn.Upsample(size=tuple(X.shape[2:]), mode="bilinear", align_corners=False)(cam).squeeze(1)
+    cam = cam.detach()
+    peak = cam.flatten(1).amax(dim=1).clamp_min(1e-12).view(-1, 1, 1)
+    return cam / peak
+''',
+}
+
+VARIANTS["network visualization: gather and backward, while True until fooled, plain step, Grad-CAM by loops"] = {
+    "replacements": {"net_visualization_pytorch.py": _NETVIS_CLASSIC},
+    **_NETVIS_COVER,
+}
+
+# Wrong solutions must still fail, in the unit tests and in the notebook: (function, wrong source, what
+# the notebook output then says).
+_NETVIS_WRONG = {
+    "saliency without the absolute value": (
+        "compute_saliency_maps", ("X.grad.data.abs()", "X.grad.data"), "compute_saliency_maps vs reference: "),
+    "fooling by gradient descent, which never fools": (
+        "make_fooling_image", ("X_fooling.data += dX", "X_fooling.data -= dX"),
+        "make_fooling_image called the model 1000 times without stopping"),
+    "class visualization step with the L2 term's sign flipped": (
+        "class_visualization_update_step", ("- l2_reg * img.norm() ** 2", "+ l2_reg * img.norm() ** 2"),
+        "class_visualization_update_step direction: "),
+    "Grad-CAM with max-pooled instead of averaged gradients": (
+        "grad_cam", ("grads.mean(dim=(1, 2))", "grads.amax(dim=(1, 2))"), "grad_cam vs reference (true class): "),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(_NETVIS_WRONG))
+def test_wrong_net_visualization_variant_fails_its_tests_and_notebook_checks(name, tmp_path):
+    function, (right, wrong), failure = _NETVIS_WRONG[name]
+    assert _NETVIS_CLASSIC[function].count(right) == 1, f"test set-up: '{right}' not found once in {function}"
+    root = package_with({"net_visualization_pytorch.py": {function: _NETVIS_CLASSIC[function].replace(right, wrong)}},
+                        tmp_path)
+    ok, out = run_pytest(root, _NETVIS_COVER["tests"])
+    assert not ok, f"a wrong variant ('{name}') passes {_NETVIS_COVER['tests']}:\n{out}"
+    ok, out = run_notebook_checks(root, "Network_Visualization.ipynb")
+    assert not ok and failure in out, (
+        f"a wrong variant ('{name}') passes the check cells of Network_Visualization.ipynb, or fails elsewhere:\n{out}")
+
+
 # --------------------------------------------------------------------------------------------------
 # Style transfer (style_transfer_pytorch.py)
 # --------------------------------------------------------------------------------------------------
@@ -504,6 +619,156 @@ def tv_loss(img, tv_weight):
 # --------------------------------------------------------------------------------------------------
 # GANs (gan_pytorch.py)
 # --------------------------------------------------------------------------------------------------
+
+# Written the way classic solutions write them: nn.Sequential with torch's own Flatten, labels built with
+# torch.ones(...).type(dtype), the classic bce_loss given in the 2019 notebook ((1 + exp).log(), no log1p),
+# noise via torch.rand * 2 - 1, and the WGAN-GP penalty of the reference implementation (one alpha per
+# example expanded over the pixels, autograd.grad with grad_outputs, create_graph and retain_graph).
+_GAN_CLASSIC = {
+    "sample_noise": """def sample_noise(batch_size, dim, seed=None):
+    if seed is not None:
+        torch.manual_seed(seed)
+    return torch.rand(batch_size, dim) * 2 - 1
+""",
+    "discriminator": """def discriminator(seed=None):
+    if seed is not None:
+        torch.manual_seed(seed)
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(784, 256),
+        nn.LeakyReLU(0.01, inplace=True),
+        nn.Linear(256, 256),
+        nn.LeakyReLU(0.01, inplace=True),
+        nn.Linear(256, 1),
+    )
+    return model
+""",
+    "generator": """def generator(noise_dim=NOISE_DIM, seed=None):
+    if seed is not None:
+        torch.manual_seed(seed)
+    model = nn.Sequential(
+        nn.Linear(noise_dim, 1024),
+        nn.ReLU(inplace=True),
+        nn.Linear(1024, 1024),
+        nn.ReLU(inplace=True),
+        nn.Linear(1024, 784),
+        nn.Tanh(),
+    )
+    return model
+""",
+    "bce_loss": """def bce_loss(input, target):
+    neg_abs = -input.abs()
+    loss = input.clamp(min=0) - input * target + (1 + neg_abs.exp()).log()
+    return loss.mean()
+""",
+    "discriminator_loss": """def discriminator_loss(logits_real, logits_fake):
+    N = logits_real.size()
+    true_labels = torch.ones(N).type(dtype)
+    loss = bce_loss(logits_real, true_labels) + bce_loss(logits_fake, 1 - true_labels)
+    return loss
+""",
+    "generator_loss": """def generator_loss(logits_fake):
+    N = logits_fake.size()
+    true_labels = torch.ones(N).type(dtype)
+    loss = bce_loss(logits_fake, true_labels)
+    return loss
+""",
+    "ls_discriminator_loss": """def ls_discriminator_loss(scores_real, scores_fake):
+    loss = 0.5 * torch.mean((scores_real - 1) ** 2) + 0.5 * torch.mean(scores_fake ** 2)
+    return loss
+""",
+    "ls_generator_loss": """def ls_generator_loss(scores_fake):
+    loss = 0.5 * torch.mean((scores_fake - 1) ** 2)
+    return loss
+""",
+    "get_optimizer": """def get_optimizer(model):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    return optimizer
+""",
+    "build_dc_classifier": """def build_dc_classifier(batch_size):
+    return nn.Sequential(
+        Unflatten(batch_size, 1, 28, 28),
+        nn.Conv2d(1, 32, 5, 1),
+        nn.LeakyReLU(0.01),
+        nn.MaxPool2d(2, 2),
+        nn.Conv2d(32, 64, 5, 1),
+        nn.LeakyReLU(0.01),
+        nn.MaxPool2d(2, 2),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 64, 4 * 4 * 64),
+        nn.LeakyReLU(0.01),
+        nn.Linear(4 * 4 * 64, 1),
+    )
+""",
+    "build_dc_generator": """def build_dc_generator(noise_dim=NOISE_DIM):
+    return nn.Sequential(
+        nn.Linear(noise_dim, 1024),
+        nn.ReLU(inplace=True),
+        nn.BatchNorm1d(1024),
+        nn.Linear(1024, 7 * 7 * 128),
+        nn.ReLU(inplace=True),
+        nn.BatchNorm1d(7 * 7 * 128),
+        Unflatten(),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1),
+        nn.ReLU(inplace=True),
+        nn.BatchNorm2d(64),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1),
+        nn.Tanh(),
+        Flatten(),
+    )
+""",
+    "wgan_critic_loss": """def wgan_critic_loss(scores_real, scores_fake):
+    return torch.mean(scores_fake) - torch.mean(scores_real)
+""",
+    "wgan_generator_loss": """def wgan_generator_loss(scores_fake):
+    return -torch.mean(scores_fake)
+""",
+    "gradient_penalty": """def gradient_penalty(D, real_data, fake_data):
+    batch_size = real_data.size(0)
+    alpha = torch.rand(batch_size, 1)
+    alpha = alpha.expand(batch_size, real_data.nelement() // batch_size).contiguous().view(real_data.size())
+    alpha = alpha.to(real_data.device, real_data.dtype)
+    interpolates = alpha * real_data + ((1 - alpha) * fake_data)
+    interpolates = interpolates.detach().requires_grad_(True)
+    disc_interpolates = D(interpolates)
+    gradients = torch.autograd.grad(outputs=disc_interpolates, inputs=interpolates,
+                                    grad_outputs=torch.ones(disc_interpolates.size(), dtype=disc_interpolates.dtype,
+                                                            device=disc_interpolates.device),
+                                    create_graph=True, retain_graph=True, only_inputs=True)[0]
+    gradients = gradients.view(gradients.size(0), -1)
+    return ((gradients.norm(2, dim=1) - 1) ** 2).mean()
+""",
+}
+VARIANTS["gan: classic-style solutions"] = {
+    "replacements": {"gan_pytorch.py": _GAN_CLASSIC},
+    "tests": ["tests/test_gan.py"],
+    "notebooks": ["Generative_Adversarial_Networks.ipynb"],
+}
+
+# Wrong solutions the notebook's checks must catch (issue 11, G3): a penalty that the critic cannot
+# learn from (no create_graph) and one interpolation weight for the whole batch.
+_GAN_WRONG = {
+    "gan: penalty without create_graph": """def gradient_penalty(D, real_data, fake_data):
+    eps = torch.rand(real_data.size(0), *([1] * (real_data.dim() - 1)), dtype=real_data.dtype)
+    x_hat = (eps * real_data + (1 - eps) * fake_data).requires_grad_(True)
+    (grads,) = torch.autograd.grad(D(x_hat).sum(), x_hat)
+    return ((grads.reshape(len(grads), -1).norm(2, dim=1) - 1) ** 2).mean()
+""",
+    "gan: one eps for the batch": """def gradient_penalty(D, real_data, fake_data):
+    eps = torch.rand(1).item()
+    x_hat = (eps * real_data + (1 - eps) * fake_data).requires_grad_(True)
+    (grads,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+    return ((grads.reshape(len(grads), -1).norm(2, dim=1) - 1) ** 2).mean()
+""",
+}
+
+
+@pytest.mark.slow
+def test_gan_wrong_gradient_penalties_fail_the_notebook_checks(tmp_path):
+    for i, (name, src) in enumerate(_GAN_WRONG.items()):
+        root = package_with({"gan_pytorch.py": {"gradient_penalty": src}}, tmp_path / str(i))
+        ok, out = run_notebook_checks(root, "Generative_Adversarial_Networks.ipynb")
+        assert not ok and "gradient_penalty" in out and "FAIL" in out, f"'{name}' passes the notebook checks:\n{out}"
 
 
 @pytest.mark.slow
