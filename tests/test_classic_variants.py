@@ -583,7 +583,7 @@ def tv_loss(img, tv_weight):
     return loss
 ''',
     }},
-    "tests": ["tests/test_style_transfer.py"],
+    "tests": ["tests/test_style_transfer.py", "tests/test_classic_api.py::test_style_transfer_classic_signatures"],
     "notebooks": ["Style_Transfer.ipynb"],
 }
 
