@@ -51,7 +51,7 @@ def package_with(replacements, dest):
 
     Returns dest, to be put first on sys.path of the process that runs the checks."""
     dest = Path(dest)
-    shutil.copytree(REPO / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "cs231n", dest / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "datasets"))
     for rel, funcs in replacements.items():
         path = dest / "cs231n" / rel
         path.write_text(replace_functions(path.read_text(), funcs))
