@@ -282,6 +282,31 @@ def test_transformer_layers_have_the_classic_attributes():
         "PositionalEncoding registers its (1, max_len, embed_dim) table as the buffer 'pe', as the classic does"
 
 
+def test_transformer_official_attention_and_encoding_cells_run():
+    """The official MultiHeadAttention cell (self-attention, a random boolean mask, cross-attention on
+    another sequence, keyword arguments) and PositionalEncoding cell (default max_len), training mode."""
+    import torch
+
+    from cs231n.transformer_layers import MultiHeadAttention, PositionalEncoding
+
+    torch.manual_seed(231)
+    batch_size, sequence_length, embed_dim = 1, 3, 8
+    attn = MultiHeadAttention(embed_dim, num_heads=2)
+    data = torch.randn(batch_size, sequence_length, embed_dim)
+    mask = torch.randn(sequence_length, sequence_length) < 0.5
+    other_data = torch.randn(batch_size, sequence_length, embed_dim)
+    outputs = {"self-attention": attn(query=data, key=data, value=data),
+               "masked self-attention": attn(query=data, key=data, value=data, attn_mask=mask),
+               "attention over two inputs": attn(query=data, key=other_data, value=other_data)}
+    for name, out in outputs.items():
+        assert tuple(out.shape) == (1, 3, 8) and torch.isfinite(out).all(), \
+            f"MultiHeadAttention, official cell, {name}: {tuple(out.shape)}, expected finite (1, 3, 8)"
+
+    pe = PositionalEncoding(6)
+    out = pe(torch.randn(1, 2, 6))
+    assert tuple(out.shape) == (1, 2, 6), f"PositionalEncoding, official cell: {tuple(out.shape)}, expected (1, 2, 6)"
+
+
 def test_transformer_official_forward_cell_runs():
     """The official notebook's CaptioningTransformer cell: a vocabulary without <START>/<END>, every
     parameter replaced by a float64 linspace (the encoding table stays float32), training mode."""

@@ -240,8 +240,8 @@ def test_wrong_captioning_variant_fails_its_tests_and_notebook_checks(name, tmp_
 
 _TRANSFORMER_COVER = {"tests": ["tests/test_transformer_layers.py", "tests/test_captioning_transformer.py",
                                 *(f"tests/test_classic_api.py::test_transformer_{name}" for name in (
-                                    "layers_have_the_classic_attributes", "official_forward_cell_runs",
-                                    "official_solver_and_sample_calls_work"))],
+                                    "layers_have_the_classic_attributes", "official_attention_and_encoding_cells_run",
+                                    "official_forward_cell_runs", "official_solver_and_sample_calls_work"))],
                       "notebooks": ["Transformer_Captioning.ipynb"]}
 
 # The way the 2021-2024 solutions write them: view/permute into heads, masked_fill with -inf, softmax,
