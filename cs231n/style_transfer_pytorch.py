@@ -30,9 +30,11 @@ def content_loss(content_weight, content_current, content_original):
     - scalar content loss, content_weight * sum((content_current - content_original) ** 2)
     """
     # TODO: Implement the content loss, summed over every element (and over the batch).
+    loss = None
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-    return content_weight * torch.sum((content_current - content_original) ** 2)
+    loss = content_weight * torch.sum((content_current - content_original) ** 2)
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    return loss
 
 
 def gram_matrix(features, normalize=True):
@@ -50,14 +52,15 @@ def gram_matrix(features, normalize=True):
       features[n, c, h, w] * features[n, d, h, w].
     """
     # TODO: Implement the Gram matrix with one batched matrix product (no loops).
+    gram = None
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     N, C, H, W = features.shape
     flat = features.reshape(N, C, H * W)  # (N, C, H*W)
     gram = torch.bmm(flat, flat.transpose(1, 2))  # (N, C, C)
     if normalize:
         gram = gram / (H * W * C)
-    return gram
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    return gram
 
 
 def style_loss(feats, style_layers, style_targets, style_weights):
@@ -76,17 +79,18 @@ def style_loss(feats, style_layers, style_targets, style_weights):
       is a scalar giving the weight for the style loss at layer style_layers[i].
 
     Returns:
-    - style_loss: A PyTorch Tensor holding a scalar giving the style loss,
+    - style_loss: A PyTorch Tensor holding a scalar (0-d or of shape (1,)) giving the style loss,
       sum over i of style_weights[i] * sum((gram_matrix(feats[style_layers[i]]) - style_targets[i]) ** 2)
     """
     # TODO: Implement the style loss. Call gram_matrix (normalized) for each style layer; one
     # Python loop over the layers is fine.
+    loss = None
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = 0.0
     for layer, target, weight in zip(style_layers, style_targets, style_weights):
         loss = loss + weight * torch.sum((gram_matrix(feats[layer]) - target) ** 2)
-    return loss
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    return loss
 
 
 def tv_loss(img, tv_weight):
@@ -103,11 +107,13 @@ def tv_loss(img, tv_weight):
       squared differences between horizontally adjacent pixels), over all channels.
     """
     # TODO: Implement the total variation loss with slicing, no loops over pixels.
+    loss = None
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     down = img[:, :, 1:, :] - img[:, :, :-1, :]  # (N, 3, H-1, W)
     right = img[:, :, :, 1:] - img[:, :, :, :-1]  # (N, 3, H, W-1)
-    return tv_weight * (torch.sum(down ** 2) + torch.sum(right ** 2))
+    loss = tv_weight * (torch.sum(down ** 2) + torch.sum(right ** 2))
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    return loss
 
 
 def extract_features(x, cnn):
