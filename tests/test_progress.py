@@ -66,3 +66,16 @@ def test_endless_loop_fails_its_test_saying_so_and_the_run_ends(tmp_path):
     assert "timed out after 3 s: does your loop end?" in proc.stdout
     assert "while True" in proc.stdout or "pass" in proc.stdout  # the traceback points at the loop
     assert "failing: timed out after 3 s" in proc.stdout  # and the report says so too
+
+
+def test_a_test_that_waits_forever_is_stopped_by_the_wall_clock_backstop(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(REPO / 'tools')!r})\nimport progress\n\n\n"
+        "def pytest_configure(config):\n    progress.register(config)\n")
+    (tmp_path / "tests" / "test_wait.py").write_text("import time\n\n\ndef test_waits():\n    time.sleep(120)\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "timeout=1",
+                           "tests/test_wait.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "timed out after 5 s: does your loop end?" in proc.stdout, proc.stdout[-2000:]
+    assert "wall-clock" in proc.stdout

@@ -28,6 +28,7 @@ bottom): it records failures, and in the instrumented runs the regions each test
 """
 
 import argparse
+import concurrent.futures
 import importlib.util
 import json
 import os
@@ -89,6 +90,34 @@ def run_tests(edition, repo, targets, tmp, name, timeout, verbose=False, blanks=
         raise SystemExit(f"check_student_edition: pytest failed to run (exit {proc.returncode}):\n"
                          + "\n".join(lines[-30:]))
     return summary, json.loads(record.read_text())
+
+
+def _split(targets, edition, jobs):
+    """`targets` in up to `jobs` groups of whole test files, balanced by the number of tests."""
+    if targets == ["tests"]:
+        targets = sorted(p.relative_to(edition).as_posix() for p in (edition / "tests").glob("test_*.py"))
+    by_file = {}
+    for t in targets:
+        by_file.setdefault(t.split("::", 1)[0], []).append(t)
+    groups = [[] for _ in range(max(1, min(jobs, len(by_file))))]
+    for _, ids in sorted(by_file.items(), key=lambda kv: -len(kv[1])):
+        min(groups, key=len).extend(ids)
+    return [g for g in groups if g]
+
+
+def run_tests_parallel(edition, repo, targets, tmp, name, timeout, verbose=False, blanks=None, jobs=2):
+    """run_tests over `jobs` processes at once, each on whole test files; the records merged."""
+    groups = _split(list(targets), edition, jobs)
+    if len(groups) <= 1:
+        return run_tests(edition, repo, targets, tmp, name, timeout, verbose, blanks)
+    with concurrent.futures.ThreadPoolExecutor(len(groups)) as pool:
+        parts = list(pool.map(lambda ig: run_tests(edition, repo, ig[1], tmp, f"{name}-{ig[0]}", timeout, verbose,
+                                                   blanks), enumerate(groups)))
+    record = {"failures": {}, "collection_errors": {}, "reached": {}}
+    for _, part in parts:
+        for key in record:
+            record[key].update(part[key])
+    return "; ".join(summary for summary, _ in parts), record
 
 
 def catches(failure, function, message):
@@ -167,7 +196,8 @@ def catch_alone(repo, edition_dir, tmp, missing, blanks, failed, args):
     for path in {path for path, _ in blanks}:
         (variant / path).write_text(instrument((repo / path).read_text(encoding="utf-8"), path), encoding="utf-8")
 
-    _, record = run_tests(variant, repo, failed, tmp, "reach", args.timeout, args.verbose, blanks={})
+    _, record = run_tests_parallel(variant, repo, failed, tmp, "reach", args.timeout, args.verbose, blanks={},
+                                   jobs=args.jobs)
     reached_by = {key: [] for key in missing}
     for test, keys in record["reached"].items():
         for path, function in keys:
@@ -185,8 +215,9 @@ def catch_alone(repo, edition_dir, tmp, missing, blanks, failed, args):
             if test is not None:
                 assignment[test] = key
                 tests.remove(test)
-        _, record = run_tests(variant, repo, sorted(assignment), tmp, f"alone{round_no}", args.timeout,
-                              args.verbose, blanks={t: list(k) for t, k in assignment.items()})
+        _, record = run_tests_parallel(variant, repo, sorted(assignment), tmp, f"alone{round_no}", args.timeout,
+                                       args.verbose, blanks={t: list(k) for t, k in assignment.items()},
+                                       jobs=args.jobs)
         for test, key in assignment.items():
             failure = record["failures"].get(test)
             if failure and catches(failure, key[1], blanks[key]):
@@ -226,6 +257,8 @@ def main(argv=None):
     parser.add_argument("--keep", type=Path, help="build the edition here and keep it (default: a temp folder)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds for each pytest run (default 1800)")
     parser.add_argument("--verbose", action="store_true", help="show pytest's own output")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="pytest processes run at once, each on whole test files (default: 2)")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
@@ -249,7 +282,8 @@ def main(argv=None):
         problems = check_as_student_meets_it(edition_dir, repo)
 
         print("3. running its unit tests (offline, sample data, no notebooks)")
-        summary, record = run_tests(edition_dir, repo, ["tests"], tmp, "edition", args.timeout, args.verbose)
+        summary, record = run_tests_parallel(edition_dir, repo, ["tests"], tmp, "edition", args.timeout,
+                                             args.verbose, jobs=args.jobs)
         print(f"   pytest: {summary}")
         failures = record["failures"]
         if blanks and not failures and not record["collection_errors"]:

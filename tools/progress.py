@@ -8,8 +8,9 @@ A pytest plugin (tests/conftest.py registers it; `-p no:progress` turns it off).
 - ends the run with one line per function, grouped by notebook: passing, failing (with the first
   line of its first failing check), or not started (the blank still raises NotImplementedError),
   and its points from grading/points.toml; then "N of M functions done" and the next one to do;
-- turns a test that runs past its time limit (pytest-timeout; `timeout` in pyproject.toml) into a
-  failure that says so: "timed out after N s: does your loop end?".
+- turns a test that runs past its time limit (pytest-timeout; `timeout` in pyproject.toml, counted
+  in CPU time with a wall-clock backstop) into a failure that says so: "timed out after N s: does
+  your loop end?".
 
 With CS231N_PROGRESS_JSON=FILE it also writes what it found to FILE (tools/grade.py reads it).
 The exit status is pytest's own: the report never changes whether the run passes.
@@ -320,22 +321,35 @@ def write_report(tr, rows):
 # Time limits with a message a student can act on (pytest-timeout's hook)
 
 
+WALL_FACTOR = 5  # the wall-clock backstop, in multiples of the limit
+
+
 def _set_timer(item, settings):
+    """The limit counts the test's CPU time (a loop that never ends spins), so that a machine
+    shared with other work does not fail slow but correct tests; a wall-clock backstop of
+    WALL_FACTOR times the limit stops a test that waits forever."""
     if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
         return None  # pytest-timeout's own thread method
 
     def handler(signum, frame):
         __tracebackhide__ = True
-        pytest.fail(TIMEOUT_MESSAGE.format(seconds=settings.timeout) + f" ({item.nodeid} ran past its "
-                    "time limit; the traceback shows where it was)", pytrace=True)
+        cancel()
+        seconds = settings.timeout if signum == signal.SIGPROF else settings.timeout * WALL_FACTOR
+        kind = "CPU time" if signum == signal.SIGPROF else "wall-clock time"
+        pytest.fail(TIMEOUT_MESSAGE.format(seconds=seconds) + f" ({item.nodeid} ran past its limit of {kind}; "
+                    "the traceback shows where it was)", pytrace=True)
 
     def cancel():
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
     item.cancel_timeout = cancel
+    signal.signal(signal.SIGPROF, handler)
     signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    signal.setitimer(signal.ITIMER_PROF, settings.timeout)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout * WALL_FACTOR)
     return True
 
 
