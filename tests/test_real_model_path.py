@@ -195,3 +195,38 @@ def test_weights_failure_gives_one_line_and_the_embedded_default(failure, error,
     else:
         left = list(checkpoints.glob("*")) if checkpoints.exists() else []
         assert not left, f"a failed download left files in torchvision's cache: {left}"
+
+
+@pytest.mark.slow
+def test_notebook_real_path_check_cells_run_on_squeezenet(checkpoints, tmp_path, monkeypatch, capsys):
+    """The notebook's set-up cell and its checks that hold for any weights (saliency, the update step,
+    Grad-CAM) on the real path; fooling and class visualization need trained weights."""
+    import json
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    checkpoints.mkdir(parents=True)
+    (checkpoints / WEIGHTS_FILE).write_bytes(_state_bytes(_random_state()))
+    rng = np.random.default_rng(1)
+    (tmp_path / "datasets").mkdir()
+    np.savez(tmp_path / "datasets" / "imagenet_val_25.npz", X=rng.integers(0, 256, (5, 224, 224, 3), dtype=np.uint8),
+             y=np.array([1, 2, 3, 4, 5]), label_map=np.array({i: f"class {i}" for i in range(1000)}))
+
+    notebook = Path(__file__).resolve().parent.parent / "assignment3" / "Network_Visualization.ipynb"
+    cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+    wanted = ("load_model_and_images(", "compute_saliency_maps(X", "update_step_geometry(", "grad_cam(X")
+    chosen = [c for c in cells if any(w in "".join(c["source"]) for w in wanted)]
+    assert len(chosen) == 4, f"test set-up: expected 4 cells of the notebook, found {len(chosen)}"
+    ns = {"__name__": "__main__"}
+    for cell in chosen:
+        source = "".join(cell["source"])
+        exec(compile("\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%")),
+                     notebook.name, "exec"), ns)
+    out = capsys.readouterr().out
+    assert ns["source"] == "imagenet" and ns["IMG_SIZE"] == 224, f"the notebook took the {ns['source']} path:\n{out}"
+    for check in ("compute_saliency_maps vs reference", "class_visualization_update_step direction",
+                  "grad_cam vs reference (true class)"):
+        assert f"{check}:" in out, f"the notebook's check '{check}' did not run on the real path:\n{out}"
+    assert "FAIL" not in out, f"a notebook check failed on the real path:\n{out}"

@@ -70,18 +70,25 @@ class StepGeometry:
         return any(abs(self.length - want) <= 1e-6 * want for want in (self.plain, self.normalised))
 
 
-def update_step_geometry(update_step, model, img, target_y, learning_rate=0.5):
+def update_step_geometry(update_step, model, img, target_y=None, learning_rate=0.5):
     """Run update_step(img, model, target_y, l2_reg, learning_rate) once, in float64 on a copy of the
     model, and measure the step it took against the gradient of the regularised score.
 
     l2_reg is chosen so that the L2 term's gradient is as large as the score's: a missing L2 term, a
-    wrong sign or a wrong factor then turns the step well away from g.
+    wrong sign or a wrong factor then turns the step well away from g. target_y=None takes the class
+    the model ranks first, whose score has a gradient (a class a final ReLU zeroes out may have none).
     """
     model64 = copy.deepcopy(model).double().eval()
     start = img.detach().clone().double()  # (1, 3, H, W)
     x = start.clone().requires_grad_(True)
-    model64(x)[0, target_y].backward()
+    scores = model64(x)  # (1, C)
+    if target_y is None:
+        target_y = int(scores.argmax())
+    scores[0, target_y].backward()
     score_grad = x.grad.detach()
+    if not score_grad.norm() > 0:
+        raise ValueError(f"update_step_geometry: the score of class {target_y} has no gradient at this image; "
+                         f"pick another class")
     l2_reg = float(score_grad.norm() / (2 * start.norm()))
     g = score_grad - 2 * l2_reg * start  # d/dI of s_y(I) - l2_reg * ||I||^2
 
