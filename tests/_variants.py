@@ -6,7 +6,8 @@ and the notebook check cells that cover it run in a fresh process against that c
 
 Notebook check cells are the code cells tagged ``check`` in the cell metadata; the cells they need
 (imports, data, small models) are tagged ``setup``. Only those run, in order, so a notebook's checks
-cost seconds, not a training run.
+cost seconds, not a training run. Other tags select other slices of a notebook (the Transformer
+notebook tags its model comparison ``comparison``, run by a test with CaptioningRNN still blank).
 """
 
 import ast
