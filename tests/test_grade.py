@@ -7,6 +7,7 @@ Gradescope bundle on simulated /autograder folders). Instructor-only: students n
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -210,7 +211,7 @@ def test_endless_loop_fails_its_test_saying_so_and_the_grading_ends(base, tmp_pa
     loop = _module("mod", "double", "while True:\n        pass")
     results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": loop})
     assert _scores(results)["Q: double"] == 0
-    assert "timed out after 3 s: does your loop end?" in _out(results, "Q: double")
+    assert re.search(r"timed out after (3|15) s: does your loop end\?", _out(results, "Q: double"))
     assert _scores(results)["Q2: half"] == 2
 
 

@@ -4,6 +4,7 @@ Each test runs pytest in a fresh process on a temporary copy of the package in w
 are replaced (tests/_variants.py), so the checkout is never touched. Instructor-only."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -63,9 +64,10 @@ def test_endless_loop_fails_its_test_saying_so_and_the_run_ends(tmp_path):
     proc = _pytest(root, "test_net_visualization.py", "-k", "fooling_image_is_classified", "-o", "timeout=3",
                    timeout=120)
     assert proc.returncode == 1, proc.stdout[-3000:]
-    assert "timed out after 3 s: does your loop end?" in proc.stdout
+    # 3 s of CPU time, or the wall-clock backstop (5 x 3 s) when a loaded machine gives the loop less
+    assert re.search(r"timed out after (3|15) s: does your loop end\?", proc.stdout), proc.stdout[-3000:]
     assert "while True" in proc.stdout or "pass" in proc.stdout  # the traceback points at the loop
-    assert "failing: timed out after 3 s" in proc.stdout  # and the report says so too
+    assert re.search(r"failing: timed out after (3|15) s", proc.stdout)  # and the report says so too
 
 
 def test_a_test_that_waits_forever_is_stopped_by_the_wall_clock_backstop(tmp_path):

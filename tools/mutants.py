@@ -91,16 +91,16 @@ def make_root(dest, repo, package_text=None):
     return dest
 
 
-def covering_tests(repo, tmp, found, timeout):
+def covering_tests(snapshot, tmp, found, timeout):
     """{(path, function): [test id]} from one instrumented run of the test files that cover the
     blanks (grading/points.toml lists them)."""
-    with open(repo / "grading" / "points.toml", "rb") as f:
+    with open(snapshot / "grading" / "points.toml", "rb") as f:
         points = tomllib.load(f)
-    targets = sorted({t for table in points.values() for t in table.get("tests", []) if (repo / t).exists()})
+    targets = sorted({t for table in points.values() for t in table.get("tests", []) if (snapshot / t).exists()})
     instrumented = {path: cse.instrument(text, path) for (path, _), (text, _) in found.items()}
-    root = make_root(tmp / "reach", repo, instrumented)
+    root = make_root(tmp / "reach", snapshot, instrumented)
     print(f"finding the tests that reach each function ({len(targets)} test files, one run)")
-    summary, record = cse.run_tests(root, repo, targets, tmp, "reach", timeout, blanks={})
+    summary, record = cse.run_tests_parallel(root, REPO_ROOT, targets, tmp, "reach", timeout, blanks={})
     print(f"   pytest: {summary}")
     covering = {}
     for test, keys in record["reached"].items():
@@ -141,7 +141,7 @@ def run_mutant(root, rel, text, tests, timeout):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", help="run only the mutants of functions or modules whose name contains this")
+    parser.add_argument("--only", help="run only the mutants of functions or modules whose name contains this (comma-separated)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="parallel runs (default 2)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds for one mutant's test run")
     parser.add_argument("--list", action="store_true", help="check the catalogue applies, run nothing")
@@ -167,7 +167,8 @@ def main(argv=None):
     too_few = [f"{p} {f}: {sum(1 for m in mutants if (m['path'], m['function']) == (p, f))} mutant(s)"
                for p, f in found if sum(1 for m in mutants if (m["path"], m["function"]) == (p, f)) < 5]
     if args.only:
-        mutants = [m for m in mutants if args.only in m["function"] or args.only in m["path"]]
+        names = args.only.split(",")
+        mutants = [m for m in mutants if any(n in m["function"] or n in m["path"] for n in names)]
     print(f"{len(mutants)} mutants of {len(found)} blanked functions; {len(stale)} stale catalogue entries")
     for s in stale:
         print(f"STALE: {s}")
@@ -179,8 +180,10 @@ def main(argv=None):
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutants-") as tmp:
         tmp = Path(tmp)
-        covering, failing = covering_tests(repo, tmp, found, args.timeout)
-        workers = [make_root(tmp / f"worker{i}", repo) for i in range(max(1, args.jobs))]
+        # one copy of the checkout for every run, so that edits made meanwhile do not mix in
+        snapshot = make_root(tmp / "snapshot", repo, {path: text for (path, _), (text, _) in found.items()})
+        covering, failing = covering_tests(snapshot, tmp, found, args.timeout)
+        workers = [make_root(tmp / f"worker{i}", snapshot) for i in range(max(1, args.jobs))]
         free = list(workers)
 
         def job(m):

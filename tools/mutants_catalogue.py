@@ -18,6 +18,8 @@ ST = "cs231n/style_transfer_pytorch.py"
 GAN = "cs231n/gan_pytorch.py"
 
 FLOAT64_BACKWARD = "the classic allows backward passes that return float64 for float32 inputs"
+SAME_VALUES_FLOAT64 = ("the classic notebooks compare values, never dtypes: float64 gives the same values "
+                       "(and torch or numpy promotes what follows)")
 
 CATALOGUE = {
     # ------------------------------------------------------------------------------------------
@@ -29,7 +31,7 @@ CATALOGUE = {
         ("dropped term", "x @ Wx + prev_h @ Wh + b", "x @ Wx + b"),
         ("transpose", "prev_h @ Wh", "prev_h @ Wh.T"),
         ("dtype promoted to float64", "np.tanh(x @ Wx + prev_h @ Wh + b)",
-         "np.tanh(x @ Wx + prev_h @ Wh + b).astype(np.float64)"),
+         "np.tanh(x @ Wx + prev_h @ Wh + b).astype(np.float64)", SAME_VALUES_FLOAT64),
     ],
     (RNN, "rnn_step_backward"): [
         ("wrong tanh derivative", "(1 - next_h * next_h)", "(1 - next_h)"),
@@ -63,7 +65,7 @@ CATALOGUE = {
         ("extra mask on <NULL>", "out = W[x]", "out = W[x] * (x > 0)[..., None]"),
         ("wrong normalisation", "out = W[x]", "out = W[x] / W.shape[0]"),
         ("reversed time", "out = W[x]", "out = W[x[:, ::-1]]"),
-        ("dtype promoted to float64", "out = W[x]", "out = W[x].astype(np.float64)"),
+        ("dtype promoted to float64", "out = W[x]", "out = W[x].astype(np.float64)", SAME_VALUES_FLOAT64),
     ],
     (RNN, "word_embedding_backward"): [
         ("no accumulation for repeated words", "np.add.at(dW, x, dout)", "dW[x] += dout"),
@@ -215,7 +217,8 @@ CATALOGUE = {
         ("wrong interpolation", 'mode="bilinear"', 'mode="nearest"'),
         ("gradients instead of pooled weights", "F.relu((alpha * A)", "F.relu((dA * A)"),
         ("wrong normalisation", "alpha = dA.mean(dim=(2, 3), keepdim=True)",
-         "alpha = dA.sum(dim=(2, 3), keepdim=True)"),
+         "alpha = dA.sum(dim=(2, 3), keepdim=True)",
+         "the map is divided by its maximum, so the factor h * w on every channel weight cancels"),
     ],
     # ------------------------------------------------------------------------------------------
     # Style transfer
@@ -234,7 +237,8 @@ CATALOGUE = {
         ("inverted flag", "if normalize:", "if not normalize:"),
         ("reshape instead of transpose", "flat = features.reshape(N, C, H * W)",
          "flat = features.reshape(N, H * W, C).transpose(1, 2)"),
-        ("dtype promoted to float64", "return gram", "return gram.double()"),
+        ("dtype promoted to float64", "gram = torch.bmm(flat, flat.transpose(1, 2))",
+         "gram = torch.bmm(flat, flat.transpose(1, 2)).double()", SAME_VALUES_FLOAT64),
         ("missing gradient (detach)", "torch.bmm(flat, flat.transpose(1, 2))",
          "torch.bmm(flat, flat.transpose(1, 2)).detach()"),
     ],
@@ -288,7 +292,7 @@ CATALOGUE = {
         ("wrong sign in the log term", "torch.exp(-input.abs())", "torch.exp(input.abs())"),
         ("wrong clamp", "input.clamp(min=0)", "input.clamp(max=0)"),
         ("dropped term", " + torch.log1p(torch.exp(-input.abs()))", ""),
-        ("dtype promoted to float64", "return loss.mean()", "return loss.double().mean()"),
+        ("dtype promoted to float64", "return loss.mean()", "return loss.double().mean()", SAME_VALUES_FLOAT64),
     ],
     (GAN, "discriminator_loss"): [
         ("wrong label for real", "bce_loss(logits_real, torch.ones_like(logits_real))",
