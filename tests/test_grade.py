@@ -59,7 +59,7 @@ run = 1
 answer = 1
 tests = ["tests/test_mod.py", "tests_hidden/test_hidden_mod.py"]
 timeout = 20
-test_timeout = 3
+test_timeout = 2
 memory_mb = 1024
 [Q.functions]
 double = 4
@@ -69,7 +69,7 @@ run = 1
 answer = 1
 tests = ["tests/test_other.py"]
 timeout = 20
-test_timeout = 3
+test_timeout = 2
 memory_mb = 1024
 [Q2.functions]
 half = 2
@@ -211,7 +211,8 @@ def test_endless_loop_fails_its_test_saying_so_and_the_grading_ends(base, tmp_pa
     loop = _module("mod", "double", "while True:\n        pass")
     results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": loop})
     assert _scores(results)["Q: double"] == 0
-    assert re.search(r"timed out after (3|15) s: does your loop end\?", _out(results, "Q: double"))
+    # 2 s of CPU time, or the wall-clock backstop (5 x 2 s) when a loaded machine gives the loop less
+    assert re.search(r"timed out after (2|10) s: does your loop end\?", _out(results, "Q: double"))
     assert _scores(results)["Q2: half"] == 2
 
 
