@@ -61,7 +61,7 @@ def regions(repo):
 
 def apply(text, region_list, old, new):
     """The module text with `old` replaced by `new` inside the function's regions; ValueError
-    when `old` does not occur exactly once there."""
+    when `old` does not occur exactly once there, or when the result does not parse."""
     lines = text.splitlines(keepends=True)
     hits = []
     for r in region_list:
@@ -73,7 +73,12 @@ def apply(text, region_list, old, new):
     if total != 1:
         raise ValueError(f"matches {total} times in the solution region (must be exactly once)")
     r, body, _ = hits[0]
-    return "".join(lines[:r.start]) + body.replace(old, new) + "".join(lines[r.end - 1:])
+    mutated = "".join(lines[:r.start]) + body.replace(old, new) + "".join(lines[r.end - 1:])
+    try:
+        compile(mutated, r.path, "exec")
+    except SyntaxError as e:
+        raise ValueError(f"the mutated module does not parse (line {e.lineno}: {e.msg})") from None
+    return mutated
 
 
 def make_root(dest, repo, package_text=None):

@@ -193,7 +193,7 @@ CATALOGUE = {
         ("wrong sign", "X_fooling += learning_rate", "X_fooling -= learning_rate"),
         ("no normalisation", "X_fooling += learning_rate * g / g.norm().clamp_min(1e-12)",
          "X_fooling += learning_rate * g"),
-        ("never stops early", "if scores.argmax(dim=1).item() == target_y:\n            break\n", ""),
+        ("never stops early", "            break\n", "            pass\n"),
         ("wrong class", "torch.autograd.grad(scores[0, target_y], X_fooling)",
          "torch.autograd.grad(scores[0].max(), X_fooling)"),
         ("off-by-one loop", "for _ in range(max_iter):", "for _ in range(max_iter - 1):"),
