@@ -182,6 +182,16 @@ def test_paths_that_climb_out_links_and_extra_files_are_ignored(base, tmp_path):
     assert _scores(results)["Q: double"] == 4 and "def test_x" not in (base / "tests" / "test_mod.py").read_text()
 
 
+def test_files_uploaded_without_their_folders_are_placed_by_name(base, tmp_path):
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "mod.py").write_text(GOOD["cs231n/mod.py"])
+    (sub / "Q.ipynb").write_text(NOTEBOOKS["assignment3/Q.ipynb"])
+    results = _grade(base, tmp_path, sub, questions={"Q"})
+    assert "took mod.py as cs231n/mod.py" in results["output"]
+    assert _scores(results) == {"Q: double": 4, "Q: notebook run": 1, "Q: inline answers": 1}
+
+
 def test_missing_module_counts_as_not_started(base, tmp_path):
     results = _grade(base, tmp_path, {"cs231n/other.py": GOOD["cs231n/other.py"]})
     assert "missing cs231n/mod.py" in results["output"]

@@ -147,6 +147,10 @@ def read_submission(path, allowed):
         tops = {n.split("/", 1)[0] for n in names if "/" in n}
         if len(tops) == 1:
             prefix = tops.pop() + "/"
+    # Gradescope keeps files uploaded one by one without their folders: rnn_layers.py, not cs231n/rnn_layers.py
+    by_basename = {}
+    for path in allowed:
+        by_basename.setdefault(PurePosixPath(path).name, []).append(path)
     total = 0
     for name, size, read in members:
         rel = _safe_name(name)
@@ -154,6 +158,9 @@ def read_submission(path, allowed):
             notes.append(f"ignored {name}: its path leaves the submission folder")
             continue
         rel = rel[len(prefix):] if prefix and rel.startswith(prefix) else rel
+        if "/" not in rel and rel not in allowed and len(by_basename.get(rel, [])) == 1:
+            notes.append(f"took {rel} as {by_basename[rel][0]}")
+            rel = by_basename[rel][0]
         if rel not in allowed:
             if not rel.startswith(("__MACOSX/", ".")) and "/." not in rel and "__pycache__" not in rel:
                 notes.append(f"ignored {rel}: not a file the assignment asks for")

@@ -23,7 +23,8 @@ if [[ -f tools/check_student_edition.py ]]; then
     echo "test: unit tests, hygiene and notebooks"
     "$py" -m pytest tests tests_hidden assignment3 --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$@"
 else
-    # The student edition: the unit tests are the autograder; each unfinished blank fails naming its function.
-    echo "test: unit tests (each unfinished blank fails naming its function)"
-    "$py" -m pytest tests "$@"
+    # The student edition: the unit tests are the autograder; each unfinished blank fails naming its
+    # function, and the progress report at the end lists every function, its status and points.
+    echo "test: unit tests (your progress report comes at the end; -v or --tb=long for more detail)"
+    "$py" -m pytest tests --tb=short "$@"
 fi
