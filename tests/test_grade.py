@@ -217,6 +217,13 @@ def test_module_that_does_not_load_scores_zero_for_its_questions_only(base, tmp_
     assert s["Q2: half"] == 2
 
 
+def test_memory_limit_stops_a_submission_that_allocates_too_much(base, tmp_path):
+    greedy = _module("mod", "double", "return 2 * x") + "\n_hog = bytearray(3 << 30)\n"  # 3 GB > memory_mb
+    results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": greedy})
+    assert _scores(results)["Q: double"] == 0 and "MemoryError" in _out(results, "Q: double")
+    assert _scores(results)["Q2: half"] == 2
+
+
 def test_endless_loop_fails_its_test_saying_so_and_the_grading_ends(base, tmp_path):
     loop = _module("mod", "double", "while True:\n        pass")
     results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": loop})
