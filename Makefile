@@ -9,11 +9,12 @@ help:
 	@echo "make lab      set up (venv, packages, data) and open JupyterLab in assignment3/"
 	@echo "make test     set up, then run the unit tests, every notebook and the hygiene checks"
 	@echo "make bench    benchmarks (ratios against a reference measured in the same run)"
-	@echo "make student  instructors: write the student edition to build/student/"
 	@echo "make submit   students: zip the files you changed for submission"
-	@echo "make grade SUBMISSION=path.zip   instructors: grade a submission into build/grades/ (results.json, grades.csv)"
-	@echo "make gradescope                  instructors: write the Gradescope autograder zip to build/"
-	@echo "make mutants                     instructors: run the catalogue of student mistakes against the tests"
+	@[ ! -f tools/grade.py ] || { \
+	    echo "make student  instructors: write the student edition to build/student/"; \
+	    echo "make grade SUBMISSION=path.zip   instructors: grade a submission into build/grades/"; \
+	    echo "make gradescope                  instructors: write the Gradescope autograder zip to build/"; \
+	    echo "make mutants                     instructors: run the catalogue of student mistakes against the tests"; }
 
 $(STAMP): requirements.txt pyproject.toml
 	bash tools/setup_venv.sh $(VENV)
