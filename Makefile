@@ -7,7 +7,7 @@ STAMP := $(VENV)/.cs231n-installed
 
 help:
 	@echo "make lab      set up (venv, packages, data) and open JupyterLab in assignment3/"
-	@echo "make test     set up, then run the unit tests, every notebook and the hygiene checks"
+	@echo "make test     set up, then run the tests; the report at the end lists each function, its status and points"
 	@echo "make bench    benchmarks (ratios against a reference measured in the same run)"
 	@echo "make submit   students: zip the files you changed for submission"
 	@[ ! -f tools/grade.py ] || { \
