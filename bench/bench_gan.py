@@ -30,7 +30,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cs231n import gan_pytorch as gp  # noqa: E402
 from cs231n.data.mnist import TensorBatches, image_tensors, load_gan_data  # noqa: E402
-from cs231n.metrics import generator_distance, real_features, train_feature_classifier  # noqa: E402
+from cs231n.metrics.frechet import generator_distance, real_features, train_feature_classifier  # noqa: E402
 
 # (batch size, generator steps, learning rate, linear decay to 0 over the second half): the notebook's
 # set-up cell holds the same two tables (tests/test_gan.py checks that they agree).

@@ -1,4 +1,4 @@
-"""Unit tests for cs231n/gan_pytorch.py and the Fréchet distance in cs231n/metrics/.
+"""Unit tests for cs231n/gan_pytorch.py and the Fréchet distance in cs231n/metrics/frechet.py.
 
 Every function a student implements is compared against an independent reference (numpy in
 float64, torch.nn.functional, or a closed form) on tiny seeded inputs.
@@ -34,7 +34,7 @@ from cs231n.gan_pytorch import (
     wgan_critic_loss,
     wgan_generator_loss,
 )
-from cs231n.metrics import FeatureNet, frechet_distance, generate_images, generator_distance
+from cs231n.metrics.frechet import FeatureNet, frechet_distance, generate_images, generator_distance
 
 # The classic notebook's fixed logits (gan-checks), fed to the losses as float32 (10, 1).
 LOGITS_REAL = [0.9348731096217853, -1.0169891625223137, -0.5730476939393363, -0.8816270356958762,
