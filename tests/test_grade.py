@@ -1,8 +1,8 @@
 """tools/grade.py: grading submissions into Gradescope's results.json, bad submissions included.
 
 Most cases grade a tiny assignment (two questions, one function each) so that each costs a second or
-two; three cases grade one real notebook's functions (the solutions, the blank edition, and the
-Gradescope bundle on simulated /autograder folders). Instructor-only: students never get the grader."""
+two; two cases grade one real notebook's functions: the blank edition (zero), and the instructor's
+solutions (full marks) through the Gradescope bundle on simulated /autograder folders. Instructor-only: students never get the grader."""
 
 import importlib.util
 import json
@@ -299,14 +299,11 @@ def _real_zip(tmp_path, root):
     return _zip(tmp_path / "real.zip", {rel: (root / rel).read_text() for rel in modules})
 
 
-def test_instructor_solutions_get_full_marks_and_the_blank_edition_zero(real_base, tmp_path):
-    q = {"Style_Transfer"}
-    solved = grade.grade(_real_zip(tmp_path, REPO), real_base, REPO / "datasets", questions=q)
-    functions = [e for e in solved["tests"] if e["name"].split(": ")[1] in
-                 grade.load_points(real_base)["Style_Transfer"]["functions"]]
-    assert len(functions) == 4 and all(e["score"] == e["max_score"] > 0 for e in functions), functions
-    blank = grade.grade(_real_zip(tmp_path, real_base), real_base, REPO / "datasets", questions=q)
+def test_blank_student_edition_scores_zero(real_base, tmp_path):
+    # the instructor's solutions get full marks in test_gradescope_bundle_grades_a_simulated_autograder_folder
+    blank = grade.grade(_real_zip(tmp_path, real_base), real_base, REPO / "datasets", questions={"Style_Transfer"})
     assert blank["score"] == 0 and "not started" in json.dumps(blank)
+    assert len(blank["tests"]) == 4 + 2
 
 
 def test_points_file_names_every_blanked_function_once():
@@ -338,4 +335,8 @@ def test_gradescope_bundle_grades_a_simulated_autograder_folder(tmp_path):
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads((root / "results" / "results.json").read_text())
-    assert results["score"] == 11, results["output"]  # the four functions; no notebook was submitted
+    functions = grade.load_points(REPO)["Style_Transfer"]["functions"]
+    for entry in results["tests"]:
+        if entry["name"].split(": ")[1] in functions:  # the instructor's solutions: full marks
+            assert entry["score"] == entry["max_score"] == functions[entry["name"].split(": ")[1]], entry
+    assert results["score"] == sum(functions.values()), results["output"]  # no notebook was submitted
