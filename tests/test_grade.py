@@ -322,7 +322,9 @@ def test_gradescope_bundle_grades_a_simulated_autograder_folder(tmp_path):
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
         assert "setup.sh" in names and "run_autograder" in names and "base/tools/grade.py" in names
-        assert "base/tests_hidden/test_hidden_rnn.py" in names
+        assert "base/tests_hidden/test_hidden_rnn.py" in names and "base/tests/test_style_transfer.py" in names
+        assert not [n for n in names if n.startswith(("base/tests/test_classic_variants", "base/tests/_variants",
+                                                      "base/tests/test_grade", "base/bench/"))], "solutions shipped"
         zf.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "run_autograder").chmod(0o755)

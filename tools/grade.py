@@ -56,8 +56,10 @@ MAX_MEMBER_BYTES = 50 << 20  # one file of the submission
 MAX_TOTAL_BYTES = 200 << 20  # all of it, unpacked
 MAX_WRITE_BYTES = 64 << 20  # any file a test run writes, its output included
 OUTPUT_CHARS = 4000  # of a test run's output kept in results.json
-# What the grading base holds besides the student edition, from the instructor's checkout.
-BASE_EXTRA = ["tests", HIDDEN_TESTS, POINTS_FILE, "tools/progress.py", "tools/grade.py"]
+# What the grading base holds besides the student edition (which has the tests students get), from the
+# instructor's checkout. Not the other instructor-only tests: some spell out solutions, and submitted
+# code runs beside the base.
+BASE_EXTRA = [HIDDEN_TESTS, POINTS_FILE, "tools/progress.py", "tools/grade.py"]
 
 
 class SubmissionProblem(Exception):
@@ -69,7 +71,8 @@ class SubmissionProblem(Exception):
 
 
 def build_base(dest, repo=REPO_ROOT):
-    """The student edition of `repo` in dest, carrying the instructor's tests and hidden tests."""
+    """The student edition of `repo` in dest (its tests are the instructor's, less the instructor-only
+    ones), with the hidden tests, the points and the grader."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import build_student
 
