@@ -12,7 +12,7 @@ into /autograder/submission). For each submission the grader
    folder, a link, an oversized member, any other file (tests, results.json, ...) is ignored and
    reported; a missing module counts as not started;
 2. for each notebook in grading/points.toml, places the student's modules into a fresh copy of the
-   grading base (the student edition with the instructor's tests and tests_hidden/) and runs that
+   grading base (the student edition, whose tests are the instructor's, plus tests_hidden/) and runs that
    notebook's test files in a separate process, in its own process group, with a time limit,
    a memory limit (RLIMIT_DATA), a limit on the size of every file it writes (RLIMIT_FSIZE, which
    also bounds its output) and every test under pytest-timeout; tools/progress.py, the same plugin
