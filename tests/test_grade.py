@@ -326,6 +326,8 @@ def test_gradescope_bundle_grades_a_simulated_autograder_folder(tmp_path):
         assert not [n for n in names if n.startswith(("base/tests/test_classic_variants", "base/tests/_variants",
                                                       "base/tests/test_grade", "base/bench/"))], "solutions shipped"
         zf.extractall(root / "source")
+    for script in ("setup.sh", "run_autograder"):  # setup.sh needs the network: check that it parses
+        assert subprocess.run(["bash", "-n", str(root / "source" / script)]).returncode == 0, script
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "run_autograder").chmod(0o755)
     (root / "submission").mkdir()
