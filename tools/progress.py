@@ -308,7 +308,11 @@ def write_report(tr, rows):
                   "tests; notebooks and inline answers are graded on submission)", bold=True)
     todo = next((r for r in rows if r["status"] in ("failing", "not started")), None) or \
         next((r for r in rows if r["status"] != "passing"), None)
-    if todo is not None:
+    unchecked = [r for r in rows if r["status"] == "not checked"]
+    if todo is not None and todo["status"] == "not checked":
+        tr.write_line(f"every function this run checked passes; {len(unchecked)} were not checked: run `make test` "
+                      "to check them all")
+    elif todo is not None:
         why = {"failing": "it fails", "not started": "not started yet"}.get(todo["status"], "not checked yet")
         tr.write_line(f"next: {todo['function']} in {todo['path']} ({why}; its tests: "
                       f"{'make test' if not todo['tests'] else 'pytest ' + todo['tests'][0]})")
