@@ -240,53 +240,45 @@ def test_beam_search_keeps_end_and_pads_with_null(cell_type):
 # optim and the solver
 
 
-def test_adam_matches_torch_adam():
-    rng = np.random.default_rng(7)
+def _five_steps_beside_torch(rule, torch_optimizer, seed, config=None):
+    """Five steps of an optim rule and of a torch optimizer on the same random gradients.
+
+    Returns (our weights, torch's weights, the rule's config after the steps)."""
+    rng = np.random.default_rng(seed)
     w = rng.standard_normal((4, 5))
     wt = torch.tensor(w.copy(), requires_grad=True)
-    opt = torch.optim.Adam([wt], lr=1e-2, betas=(0.9, 0.999), eps=1e-8)
-    config = {"learning_rate": 1e-2}
+    opt = torch_optimizer([wt])
     for _ in range(5):
         dw = rng.standard_normal(w.shape)
-        w, config = adam(w, dw, config)
+        w, config = rule(w, dw, config)
         wt.grad = torch.tensor(dw)
         opt.step()
-    err = rel_error(w, wt.detach().numpy())
+    return w, wt.detach().numpy(), config
+
+
+def test_adam_matches_torch_adam():
+    w, expected, _ = _five_steps_beside_torch(
+        adam, lambda p: torch.optim.Adam(p, lr=1e-2, betas=(0.9, 0.999), eps=1e-8), 7, {"learning_rate": 1e-2})
+    err = rel_error(w, expected)
     assert err < 1e-6, f"adam: weights after 5 steps differ from torch.optim.Adam by {err:.1e}"
 
 
 def test_sgd_momentum_matches_torch_sgd_with_momentum():
     # torch keeps v = mu v + dw and steps w -= lr v; the classic keeps v = mu v - lr dw and steps
     # w += v: the same iterates for a constant learning rate.
-    rng = np.random.default_rng(11)
-    w = rng.standard_normal((4, 5))
-    wt = torch.tensor(w.copy(), requires_grad=True)
-    opt = torch.optim.SGD([wt], lr=1e-2, momentum=0.9)
-    config = None
-    for _ in range(5):
-        dw = rng.standard_normal(w.shape)
-        w, config = sgd_momentum(w, dw, config)
-        wt.grad = torch.tensor(dw)
-        opt.step()
+    w, expected, config = _five_steps_beside_torch(
+        sgd_momentum, lambda p: torch.optim.SGD(p, lr=1e-2, momentum=0.9), 11)
     assert config["learning_rate"] == 1e-2 and config["momentum"] == 0.9, f"sgd_momentum: defaults {config}"
-    err = rel_error(w, wt.detach().numpy())
+    err = rel_error(w, expected)
     assert err < 1e-10, f"sgd_momentum: weights after 5 steps differ from torch.optim.SGD(momentum=0.9) by {err:.1e}"
 
 
 def test_rmsprop_matches_torch_rmsprop():
-    rng = np.random.default_rng(12)
-    w = rng.standard_normal((4, 5))
-    wt = torch.tensor(w.copy(), requires_grad=True)
-    opt = torch.optim.RMSprop([wt], lr=1e-2, alpha=0.99, eps=1e-8)
-    config = None
-    for _ in range(5):
-        dw = rng.standard_normal(w.shape)
-        w, config = rmsprop(w, dw, config)
-        wt.grad = torch.tensor(dw)
-        opt.step()
+    w, expected, config = _five_steps_beside_torch(
+        rmsprop, lambda p: torch.optim.RMSprop(p, lr=1e-2, alpha=0.99, eps=1e-8), 12)
     assert (config["learning_rate"], config["decay_rate"], config["epsilon"]) == (1e-2, 0.99, 1e-8), (
         f"rmsprop: defaults {config}")
-    err = rel_error(w, wt.detach().numpy())
+    err = rel_error(w, expected)
     assert err < 1e-8, f"rmsprop: weights after 5 steps differ from torch.optim.RMSprop by {err:.1e}"
 
 

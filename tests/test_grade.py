@@ -4,7 +4,6 @@ Most cases grade a tiny assignment (two questions, one function each) so that ea
 two; two cases grade one real notebook's functions: the blank edition (zero), and the instructor's
 solutions (full marks) through the Gradescope bundle on simulated /autograder folders. Instructor-only: students never get the grader."""
 
-import importlib.util
 import json
 import os
 import re
@@ -21,16 +20,7 @@ START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 BLANK = 'raise NotImplementedError("{f} in cs231n/{m}.py: fill in the code between the START/END markers")'
 
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-grade = _load("grade")
+import grade  # noqa: E402  (tools/ is on sys.path: tests/conftest.py)
 
 
 def _module(name, function, body):

@@ -3,7 +3,6 @@
 Instructor-only: the builder leaves this file out of the student edition."""
 
 import ast
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,17 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bs = _load("build_student")
-cs = _load("collect_submission")
+import build_student as bs  # noqa: E402  (tools/ is on sys.path: tests/conftest.py)
+import collect_submission as cs  # noqa: E402
 
 MODULE = f'''import numpy as np
 
@@ -370,7 +360,7 @@ def test_collect_submission_refuses_a_notebook_that_was_not_run(tmp_path):
 
 
 def test_edition_makefile_must_not_call_instructor_only_tools(tmp_path):
-    ce = _load("check_student_edition")
+    import check_student_edition as ce
     (tmp_path / "cs231n").mkdir()
     (tmp_path / "cs231n" / "__init__.py").write_text("")
     (tmp_path / "Makefile").write_text("test:\n\tpython -m pytest tests\n\tpython tools/check_student_edition.py\n"
