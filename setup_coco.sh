@@ -45,4 +45,4 @@ if [[ -z "$py" ]] || ! "$py" -c 'import h5py, numpy, tqdm' 2>/dev/null; then
 fi
 # PYTHONPATH lets this run before the package is installed; paths given by the user stay
 # relative to the folder they ran it from.
-PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" exec "$py" -m cs231n.setup_coco "$@"
+PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" exec "$py" -m cs231n.data.coco "$@"

@@ -2,8 +2,8 @@
 
 import time
 
-from . import optim
-from .coco_utils import sample_coco_minibatch
+from cs231n import optim
+from cs231n.coco_utils import sample_coco_minibatch
 
 
 class CaptioningSolver:

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .coco_utils import sample_coco_minibatch
+from cs231n.coco_utils import sample_coco_minibatch
 
 
 class CaptioningSolverTransformer:

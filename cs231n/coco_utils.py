@@ -7,9 +7,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import coco_sample
-from .data_utils import datasets_dir
-from .setup_coco import FULL_FEATURE_FILES, find_real_data
+from cs231n.data import coco_sample
+from cs231n.data.paths import datasets_dir
+from cs231n.data.coco import FULL_FEATURE_FILES, find_real_data
 
 REAL_DIRNAME = "coco_captioning"
 # The default folder of the COCO data, as in the classic module. load_coco_data(base_dir=BASE_DIR)

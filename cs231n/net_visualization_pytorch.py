@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from PIL import Image
 from scipy.ndimage import gaussian_filter1d
 
-from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
-from .torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
-from .torch_utils import rescale  # noqa: F401  (re-exported: part of the classic API)
+from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+from cs231n.torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
+from cs231n.torch_utils import rescale  # noqa: F401  (re-exported: part of the classic API)
 
 
 def load_model_and_images(num=None, device=None):
@@ -21,7 +21,7 @@ def load_model_and_images(num=None, device=None):
 
     Real: SqueezeNet 1.1 with torchvision's ImageNet weights (downloaded once into torchvision's own
     cache) and the classic ImageNet validation images (`load_imagenet_val`). Embedded default, used
-    when either cannot be had or CS231N_OFFLINE=1: the scene classifier of `cs231n.scene_net` and
+    when either cannot be had or CS231N_OFFLINE=1: the scene classifier of `cs231n.models.scene_net` and
     generated scenes. The two are never mixed.
 
     Inputs:
@@ -35,8 +35,9 @@ def load_model_and_images(num=None, device=None):
     - class_names: list of the model's C class names
     - source: "imagenet" or "scenes"
     """
-    from .data_utils import load_imagenet_val, offline_forced
-    from .torch_utils import pick_device
+    from cs231n.data.imagenet_val import load_imagenet_val
+    from cs231n.data.paths import offline_forced
+    from cs231n.torch_utils import pick_device
 
     device = device or pick_device()
     reason = "CS231N_OFFLINE=1" if offline_forced() else None
@@ -50,7 +51,7 @@ def load_model_and_images(num=None, device=None):
         except (OSError, RuntimeError) as e:  # urllib's errors are OSErrors, DownloadError a RuntimeError
             reason = _why_unavailable(e)
     if reason is not None:
-        from .scene_net import load_scene_classifier
+        from cs231n.models.scene_net import load_scene_classifier
 
         model, class_names = load_scene_classifier(verbose=True)
         X, y, _ = load_imagenet_val(num, source="scenes", verbose=False)

@@ -271,7 +271,7 @@ def load_style_transfer_setup(device=None, archive=None):
     Returns a StyleTransferSetup (cnn, params, images, label, answers).
     """
     from cs231n.data.style_images import style_transfer_images
-    from cs231n.data_utils import offline_forced
+    from cs231n.data.paths import offline_forced
     from cs231n.torch_utils import pick_device
 
     device = device or pick_device()

@@ -21,7 +21,7 @@ def image_to_tensor(img, size=None):
     from PIL import Image
     from torchvision import transforms as T
 
-    from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+    from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
 
     if isinstance(img, np.ndarray):
         img = Image.fromarray(img)
@@ -38,7 +38,7 @@ def tensor_to_image(img, should_rescale=False):
     """
     import numpy as np
 
-    from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+    from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
 
     x = img.detach().cpu().float()
     if x.dim() == 4:
@@ -69,7 +69,7 @@ def load_squeezenet(timeout=30):
 
     from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
-    from . import download
+    from cs231n.data import download
 
     weights = SqueezeNet1_1_Weights.IMAGENET1K_V1
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(urllib.parse.urlparse(weights.url).path).name
@@ -95,7 +95,7 @@ def _squeezenet_error(error, url, cached, name):
     import urllib.error
     import urllib.parse
 
-    from .download import DownloadError, OfflineError
+    from cs231n.data.download import DownloadError, OfflineError
 
     host = urllib.parse.urlparse(url).hostname
     detail = (str(error).strip().splitlines() or [error.__class__.__name__])[0][:160].rstrip(".")
@@ -120,7 +120,7 @@ def unreachable(error):
     """True when an exception means the host could not be reached (as opposed to a broken download)."""
     import urllib.error
 
-    from .download import OfflineError
+    from cs231n.data.download import OfflineError
 
     if isinstance(error, OfflineError):
         return True

@@ -1,11 +1,11 @@
-"""cs231n.captioning_metrics: references per image, corpus BLEU-4 through nltk, the baseline."""
+"""cs231n.metrics.bleu: references per image, corpus BLEU-4 through nltk, the baseline."""
 
 import numpy as np
 import pytest
 import torch
 from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
 
-from cs231n.captioning_metrics import bleu4, image_references, most_frequent_caption_bleu4
+from cs231n.metrics.bleu import bleu4, image_references, most_frequent_caption_bleu4
 
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "on", "grey"]
 W = {w: i for i, w in enumerate(WORDS)}

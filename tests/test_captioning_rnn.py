@@ -343,7 +343,7 @@ def test_numpy_captioning_imports_no_torch():
             "from cs231n.classifiers.rnn import CaptioningRNN\n"
             "from cs231n.captioning_solver import CaptioningSolver\n"
             "from cs231n.coco_utils import load_coco_data, sample_coco_minibatch, decode_captions\n"
-            "from cs231n.captioning_metrics import bleu4\n"
+            "from cs231n.metrics.bleu import bleu4\n"
             "from cs231n import optim, gradient_check, image_utils\n"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

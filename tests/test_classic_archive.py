@@ -12,11 +12,11 @@ from _local_server import LocalServer
 from PIL import Image
 from torch import nn
 
-from cs231n import download as dl
+from cs231n.data import download as dl
 from cs231n import style_transfer_pytorch as st
 from cs231n.data.classic_archive import Archive, classic_folder, fetch_classic_files
 from cs231n.data.style_images import embedded_images
-from cs231n.download import DownloadError, OfflineError
+from cs231n.data.download import DownloadError, OfflineError
 
 IMAGES = ("tubingen.jpg", "composition_vii.jpg", "the_scream.jpg", "starry_night.jpg")
 CHECKS = {"cl_out": np.float32(1.5), "gm_out": np.ones((1, 4, 4), np.float32), "sl_out": np.float32(2.5),

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from cs231n import coco_sample, coco_utils, scenes
+from cs231n import coco_utils
+from cs231n.data import coco_sample, scenes
 from cs231n.image_utils import image_from_url
 
 TINY = dict(seed=3, num_train=520, num_val=40, epochs=1, progress=False)  # PCA to 512 needs >= 512 images
@@ -15,7 +16,7 @@ TINY = dict(seed=3, num_train=520, num_val=40, epochs=1, progress=False)  # PCA 
 def _no_classic_copy(monkeypatch, tmp_path):
     """Real data at the classic location (cs231n/datasets/coco_captioning) on this machine must not
     change what these tests load."""
-    from cs231n import setup_coco
+    from cs231n.data import coco as setup_coco
 
     monkeypatch.setattr(setup_coco, "CLASSIC_DIR", tmp_path / "no-classic-copy")
 

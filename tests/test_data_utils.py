@@ -7,9 +7,10 @@ import pytest
 from _local_server import LocalServer
 
 from cs231n import data_utils
-from cs231n import download as dl
+from cs231n.data import imagenet_val
+from cs231n.data import download as dl
 from cs231n.data_utils import load_imagenet_val
-from cs231n.download import DownloadError
+from cs231n.data.download import DownloadError
 
 
 def _npz_bytes(n=3, size=224, y=None, drop=()):
@@ -39,7 +40,7 @@ def server():
 
 def test_load_imagenet_val_downloads_verifies_and_reads(server, monkeypatch, tmp_path, capsys):
     payload, arrays = _npz_bytes()
-    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", payload))
+    monkeypatch.setattr(imagenet_val, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", payload))
     X, y, class_names = load_imagenet_val(num=2)
     assert np.array_equal(X, arrays["X"][:2]) and X.dtype == np.uint8, "load_imagenet_val: X differs from the file"
     assert np.array_equal(y, arrays["y"][:2]), f"load_imagenet_val: y is {y}, expected {arrays['y'][:2]}"
@@ -65,7 +66,7 @@ def test_load_imagenet_val_rejects_wrong_file_and_falls_back(server, monkeypatch
     payload, _ = {"wrong_shape": lambda: _npz_bytes(size=64),
                   "missing_label_map": lambda: _npz_bytes(drop=("label_map",)),
                   "labels_out_of_range": lambda: _npz_bytes(y=[0, 1, 1000])}[bad]()
-    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", payload))
+    monkeypatch.setattr(imagenet_val, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", payload))
     X, y, class_names = load_imagenet_val(num=4)
     line = capsys.readouterr().out
     assert X.shape == (4, 64, 64, 3), f"load_imagenet_val: a {bad} file should give the scenes, got {X.shape}"
@@ -75,7 +76,7 @@ def test_load_imagenet_val_rejects_wrong_file_and_falls_back(server, monkeypatch
 
 def test_load_imagenet_val_html_page_is_not_used(server, monkeypatch, tmp_path):
     url = server.add("/imagenet_val_25.npz", b"<html><body>Moved</body></html>", content_type="text/html")
-    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", url)
+    monkeypatch.setattr(imagenet_val, "IMAGENET_VAL_URL", url)
     with pytest.raises(DownloadError, match="HTML page"):
         load_imagenet_val(source="imagenet")
     assert not (tmp_path / "imagenet_val_25.npz").exists(), "load_imagenet_val: saved an HTML page"
@@ -109,7 +110,7 @@ def test_load_imagenet_val_offline_forced_gives_labelled_scenes(monkeypatch, cap
 
 
 def test_load_imagenet_val_scenes_are_deterministic_and_match_their_labels():
-    from cs231n import scenes
+    from cs231n.data import scenes
 
     X1, y1, names = load_imagenet_val(source="scenes", verbose=False)
     X2, y2, _ = load_imagenet_val(source="scenes", verbose=False)
@@ -146,7 +147,7 @@ def test_load_imagenet_val_failure_gives_one_line_and_the_scenes(server, monkeyp
         url = server.add("/imagenet_val_25.npz", payload, drop_after=1000, drop_times=100, ranges=False)
     else:  # every byte arrives, but they are not an npz
         url = server.add("/imagenet_val_25.npz", bytes(len(payload)))
-    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", url)
+    monkeypatch.setattr(imagenet_val, "IMAGENET_VAL_URL", url)
     with pytest.raises(DownloadError) as caught:
         load_imagenet_val(source="imagenet")
     assert "\n" not in str(caught.value) and "run python -c" in str(caught.value), \
@@ -191,7 +192,7 @@ def test_tampered_label_map_is_refused_never_run(monkeypatch, tmp_path, capsys):
 
 def test_tampered_download_is_refused_and_not_kept(server, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", _tampered_npz_bytes()))
+    monkeypatch.setattr(imagenet_val, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", _tampered_npz_bytes()))
     with pytest.raises(DownloadError, match=r"failed verification: its label_map pickle refers to the Python global"):
         load_imagenet_val(source="imagenet")
     assert not (tmp_path / "tampered.txt").exists(), "load_imagenet_val: unpickling the label_map ran code"
@@ -211,5 +212,5 @@ def test_label_map_of_the_classic_layout_is_read_without_pickle_globals(tmp_path
         path = tmp_path / f"p{protocol}.npz"
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("label_map.npy", npy.getvalue())
-        assert data_utils._read_label_map(path) == {0: "tench", 999: "toilet tissue"}, \
+        assert imagenet_val._read_label_map(path) == {0: "tench", 999: "toilet tissue"}, \
             f"label_map written with pickle protocol {protocol} not read back"

@@ -1,4 +1,4 @@
-"""cs231n.download against a local HTTP server that misbehaves on purpose (no internet needed)."""
+"""cs231n.data.download against a local HTTP server that misbehaves on purpose (no internet needed)."""
 
 import hashlib
 import time
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from _local_server import LocalServer
 
-from cs231n import download as dl
-from cs231n.download import DownloadError, OfflineError, download, part_path
+from cs231n.data import download as dl
+from cs231n.data.download import DownloadError, OfflineError, download, part_path
 
 PAYLOAD = np.random.default_rng(0).integers(0, 256, 200_000, dtype=np.uint8).tobytes()
 

@@ -342,7 +342,7 @@ def test_blur_image_is_gaussian_over_space_in_place():
 @pytest.fixture
 def fake_models(monkeypatch):
     """Stand-ins for SqueezeNet and the scene classifier, so no test downloads or trains anything."""
-    from cs231n import scene_net
+    from cs231n.models import scene_net
 
     calls = {"squeezenet": 0}
 
@@ -384,7 +384,7 @@ def test_loader_real_path_pairs_squeezenet_with_imagenet_images(fake_models, mon
 
 
 def test_loader_never_pairs_squeezenet_with_scenes(fake_models, monkeypatch, tmp_path, capsys):
-    from cs231n import download as dl
+    from cs231n.data import download as dl
 
     def offline(*args, **kwargs):
         raise dl.OfflineError("Cannot reach cs231n.stanford.edu (DNS lookup failed)")

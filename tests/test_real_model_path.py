@@ -22,8 +22,10 @@ from PIL import Image
 from torch import nn
 from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
-from cs231n import data_utils, scene_net
-from cs231n import download as dl
+from cs231n import data_utils
+from cs231n.data import imagenet_val
+from cs231n.models import scene_net
+from cs231n.data import download as dl
 from cs231n import net_visualization_pytorch as nv
 from cs231n.checks.net_visualization import (
     CallLimit,
@@ -31,7 +33,7 @@ from cs231n.checks.net_visualization import (
     saliency_reference,
     update_step_geometry,
 )
-from cs231n.download import DownloadError, OfflineError
+from cs231n.data.download import DownloadError, OfflineError
 from cs231n.torch_utils import load_squeezenet
 
 WEIGHTS = SqueezeNet1_1_Weights.IMAGENET1K_V1
@@ -80,7 +82,7 @@ def imagenet_file(server, monkeypatch):
               "label_map": np.array({i: f"class {i}" for i in range(1000)})}
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    monkeypatch.setattr(data_utils, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", buf.getvalue()))
+    monkeypatch.setattr(imagenet_val, "IMAGENET_VAL_URL", server.add("/imagenet_val_25.npz", buf.getvalue()))
     return arrays
 
 

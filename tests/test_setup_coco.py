@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from _local_server import LocalServer
 
-from cs231n import download as dl
-from cs231n import setup_coco
-from cs231n.setup_coco import extract_zip_safely, main, verify_coco_dir
+from cs231n.data import download as dl
+from cs231n.data import coco as setup_coco
+from cs231n.data.coco import extract_zip_safely, main, verify_coco_dir
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "on", "the", "left"]
@@ -87,11 +87,11 @@ def _isolated(monkeypatch, tmp_path):
 
 @pytest.fixture
 def sample_calls(monkeypatch):
-    """Replace cs231n.coco_sample with a stub that records ensure_coco_sample's calls."""
+    """Replace cs231n.data.coco_sample with a stub that records ensure_coco_sample's calls."""
     calls = []
-    stub = types.ModuleType("cs231n.coco_sample")
+    stub = types.ModuleType("cs231n.data.coco_sample")
     stub.ensure_coco_sample = lambda force=False: calls.append({"force": force}) or Path("coco_sample")
-    monkeypatch.setitem(sys.modules, "cs231n.coco_sample", stub)
+    monkeypatch.setitem(sys.modules, "cs231n.data.coco_sample", stub)
     return calls
 
 
@@ -106,7 +106,7 @@ def snapshot(folder):
 def run_module(*args, env_extra=None, script=False):
     """Run setup_coco in a subprocess (the module, or setup_coco.sh) with the test's environment."""
     env = dict(os.environ, PYTHONPATH=str(REPO), **(env_extra or {}))
-    cmd = ["bash", str(REPO / "setup_coco.sh")] if script else [sys.executable, "-m", "cs231n.setup_coco"]
+    cmd = ["bash", str(REPO / "setup_coco.sh")] if script else [sys.executable, "-m", "cs231n.data.coco"]
     return subprocess.run(cmd + list(args), capture_output=True, text=True, env=env, timeout=60, cwd=REPO)
 
 
@@ -216,13 +216,13 @@ def test_setup_coco_sample_flag_builds_sample_without_network(server, sample_cal
 
 
 def test_setup_coco_sample_build_failure_is_one_sentence(monkeypatch, capsys):
-    stub = types.ModuleType("cs231n.coco_sample")
+    stub = types.ModuleType("cs231n.data.coco_sample")
 
     def broken(force=False):
         raise OSError(28, "No space left on device")
 
     stub.ensure_coco_sample = broken
-    monkeypatch.setitem(sys.modules, "cs231n.coco_sample", stub)
+    monkeypatch.setitem(sys.modules, "cs231n.data.coco_sample", stub)
     assert main(["--sample"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err, f"setup_coco --sample: {err!r}"

@@ -1,6 +1,6 @@
 """Where datasets come from: fetching, verifying and putting in place the files the notebooks use.
 
-Every download goes through :func:`cs231n.download.download` (a temporary name, size and SHA-256
+Every download goes through :func:`cs231n.data.download.download` (a temporary name, size and SHA-256
 checks, then a move into place), so a failed or tampered download never replaces a file already
 there, and every loader prints one line naming the source it used. One module per source, e.g.:
 

@@ -9,7 +9,7 @@ How the files are put in place:
 
 - a file already in ``datasets/styles/`` is verified in place (SHA-256) and used; a file there that
   differs from the classic one is never touched: the call fails with a sentence naming it;
-- the missing ones come from the archive, downloaded with :func:`cs231n.download.download` to a
+- the missing ones come from the archive, downloaded with :func:`cs231n.data.download.download` to a
   temporary name and checked against its size and SHA-256 before it is opened;
 - only the members named in the table are read, each into a temporary file whose name comes from the
   table (never from the zip), checked against its own size and SHA-256, then moved into place;
@@ -22,8 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cs231n.data_utils import datasets_dir
-from cs231n.download import DownloadError, download, file_sha256
+from cs231n.data.paths import datasets_dir
+from cs231n.data.download import DownloadError, download, file_sha256
 
 _CHUNK = 1 << 16
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from cs231n.data_utils import datasets_dir, offline_forced
+from cs231n.data.paths import datasets_dir, offline_forced
 
 # Where Debian's dataset-fashion-mnist package puts the original gzip files (read-only);
 # $CS231N_FASHION_MNIST_DIR overrides it (the tests use that).
@@ -209,7 +209,7 @@ def _dpkg_md5sums(system_dir):
 
 
 def _md5(path):
-    from cs231n.download import file_digest
+    from cs231n.data.download import file_digest
 
     return file_digest(path, "md5")
 

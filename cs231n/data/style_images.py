@@ -9,7 +9,7 @@ sample images that ship inside scikit-image and matplotlib.
 from pathlib import Path
 
 from cs231n.data import classic_archive
-from cs231n.download import DownloadError, OfflineError
+from cs231n.data.download import DownloadError, OfflineError
 
 # The classic images of each run (content, style), as in the classic notebook.
 CLASSIC_IMAGES = {

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from cs231n.data_utils import datasets_dir
+from cs231n.data.paths import datasets_dir
 
 
 class FeatureNet(nn.Module):

@@ -21,7 +21,7 @@ repository wants it:
 
 Example::
 
-    from cs231n.download import download, DownloadError, OfflineError
+    from cs231n.data.download import download, DownloadError, OfflineError
 
     try:
         path = download(URL, datasets_dir() / "imagenet_val_25.npz", desc="ImageNet val",
@@ -47,7 +47,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from cs231n.data_utils import offline_forced
+from cs231n.data.paths import offline_forced
 
 _CHUNK = 1 << 16
 _USER_AGENT = "cs231n-assignment3-downloader (python urllib)"

@@ -1,6 +1,6 @@
 """Put the COCO captioning data in place: the real classic zip, or the embedded sample.
 
-    python -m cs231n.setup_coco [--sample] [--force] [--url URL] [--dest DIR]
+    python -m cs231n.data.coco [--sample] [--force] [--url URL] [--dest DIR]
 
 (``./setup_coco.sh`` at the repository root runs this with the right Python.)
 
@@ -13,7 +13,7 @@ space. A failure at any step leaves existing data as it was. A second run sees t
 nothing.
 
 When the host cannot be reached (or CS231N_OFFLINE=1), or with ``--sample``, it builds the
-embedded COCO-format sample instead (:func:`cs231n.coco_sample.ensure_coco_sample`).
+embedded COCO-format sample instead (:func:`cs231n.data.coco_sample.ensure_coco_sample`).
 
 Every outcome is one line per step on stdout; a failure is one sentence on stderr and exit code 1.
 """
@@ -31,8 +31,8 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from cs231n.data_utils import datasets_dir, offline_forced
-from cs231n.download import (DownloadError, OfflineError, discard_partial, download, file_sha256,
+from cs231n.data.paths import datasets_dir, offline_forced
+from cs231n.data.download import (DownloadError, OfflineError, discard_partial, download, file_sha256,
                              partial_size)
 
 DEFAULT_URL = "https://cs231n.stanford.edu/coco_captioning.zip"
@@ -49,7 +49,7 @@ REQUIRED_FILES = (CAPTIONS_FILE, VOCAB_FILE) + tuple(
 # The 4096-d features (2 GB) serve only load_coco_data(pca_features=False); users often delete them.
 FULL_FEATURE_FILES = tuple(f"{split}2014_vgg16_fc7.h5" for split in SPLITS)
 # Where the classic instructions (get_datasets.sh) unpack the zip: inside the package folder.
-CLASSIC_DIR = Path(__file__).resolve().parent / "datasets" / "coco_captioning"
+CLASSIC_DIR = Path(__file__).resolve().parents[1] / "datasets" / "coco_captioning"  # cs231n/datasets/, the classic place
 
 _PREFIX = "COCO captioning:"
 _FIX = "./setup_coco.sh"
@@ -389,7 +389,7 @@ def _classic_copy_verified():
 def _use_sample(force, why=None):
     if why:
         print(f"{_PREFIX} {why}, using the embedded sample instead")
-    from cs231n.coco_sample import ensure_coco_sample
+    from cs231n.data.coco_sample import ensure_coco_sample
 
     try:
         path = ensure_coco_sample(force=force)
@@ -438,7 +438,7 @@ def _explain(e, url, dest):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m cs231n.setup_coco",
+        prog="python -m cs231n.data.coco",
         description="Fetch the classic COCO captioning data into datasets/coco_captioning/, or build the "
                     "embedded COCO-format sample when offline or with --sample.")
     parser.add_argument("--sample", action="store_true", help="build the embedded sample; no network")

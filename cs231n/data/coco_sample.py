@@ -3,13 +3,13 @@
 It mirrors the real pipeline of the classic `coco_captioning.zip` step by step:
 
     real COCO                                   embedded sample
-    photos (Flickr URLs)                        64x64 scenes rendered by cs231n.scenes (PNG files)
+    photos (Flickr URLs)                        64x64 scenes rendered by cs231n.data.scenes (PNG files)
     5 human captions per photo                  5 generated captions per scene, in varied phrasing
-    VGG16 trained on ImageNet labels            SceneNet trained on the scenes' labels (cs231n.scene_net)
+    VGG16 trained on ImageNet labels            SceneNet trained on the scenes' labels (cs231n.models.scene_net)
     fc7 activations (4096) -> PCA to 512        fc activations (1024) -> PCA to 512
 
 and writes the same keys, dtypes and shapes (up to the number of images), under file names that say
-what they hold. Everything is deterministic given the seed. `python -m cs231n.coco_sample` builds it.
+what they hold. Everything is deterministic given the seed. `python -m cs231n.data.coco_sample` builds it.
 """
 
 import argparse
@@ -22,8 +22,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from . import scenes
-from .data_utils import datasets_dir
+from cs231n.data import scenes
+from cs231n.data.paths import datasets_dir
 
 SAMPLE_DIRNAME = "coco_sample"
 MAX_CAPTION_LEN = 17  # <START> + at most 15 words + <END>, as in the real data
@@ -93,7 +93,7 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
     only once complete, so an interrupted build never leaves a half-written sample behind."""
     from tqdm.auto import tqdm
 
-    from . import scene_net  # torch: only needed to build the sample, not to load it
+    from cs231n.models import scene_net  # torch: only needed to build the sample, not to load it
 
     t0 = time.time()
     out_dir = Path(out_dir)

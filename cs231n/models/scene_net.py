@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
-from .scenes import BACKGROUNDS, CLASS_NAMES, POSITIONS, SIZES
+from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
+from cs231n.data.scenes import BACKGROUNDS, CLASS_NAMES, POSITIONS, SIZES
 
 FEATURE_DIM = 1024
 NUM_CLASSES = len(CLASS_NAMES)
@@ -122,7 +122,7 @@ def load_scene_classifier(verbose=True):
     SQUEEZENET_MEAN/STD and returns class scores (N, 30). It is trained once, with the embedded COCO
     sample, and cached at datasets/coco_sample/scene_net.pt.
     """
-    from .coco_sample import ensure_coco_sample
+    from cs231n.data.coco_sample import ensure_coco_sample
 
     path = ensure_coco_sample(verbose=verbose) / CHECKPOINT_NAME
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
