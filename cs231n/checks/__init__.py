@@ -14,8 +14,8 @@ _stack = []
 
 def rel_error(x, y):
     """Maximum relative error, max(|x - y| / max(1e-8, |x| + |y|)), as in the classic notebooks."""
-    x = np.asarray(_to_numpy(x), dtype=np.float64)
-    y = np.asarray(_to_numpy(y), dtype=np.float64)
+    x = np.asarray(to_numpy(x), dtype=np.float64)
+    y = np.asarray(to_numpy(y), dtype=np.float64)
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
@@ -53,7 +53,7 @@ def check_close(name, actual, expected, tol, hint=""):
     failure is recorded and the block fails at its end; outside, AssertionError is raised at once.
     Returns the relative error (inf on a shape mismatch).
     """
-    a, e = np.asarray(_to_numpy(actual)), np.asarray(_to_numpy(expected))
+    a, e = np.asarray(to_numpy(actual)), np.asarray(to_numpy(expected))
     if a.shape != e.shape:
         _report(f"{name}: shape {a.shape} but expected {e.shape} FAIL", False, hint)
         return float("inf")
@@ -70,7 +70,8 @@ def check_true(name, condition, detail="", hint=""):
     return ok
 
 
-def _to_numpy(x):
-    if hasattr(x, "detach"):  # a torch tensor, without importing torch here
+def to_numpy(x):
+    """A torch tensor (any device) as a numpy array, without importing torch here; anything else as is."""
+    if hasattr(x, "detach"):
         return x.detach().cpu().numpy()
     return x
