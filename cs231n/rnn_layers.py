@@ -15,6 +15,27 @@ checks compare values), and a backward pass may update the arrays it receives (t
 
 import numpy as np
 
+# What `from cs231n.rnn_layers import *` gives: the layers (the classic notebooks and the classic
+# classifiers/rnn.py star-import this module), not numpy; they import numpy themselves.
+__all__ = [
+    "affine_backward",
+    "affine_forward",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+    "sigmoid",
+    "temporal_affine_backward",
+    "temporal_affine_forward",
+    "temporal_softmax_loss",
+    "word_embedding_backward",
+    "word_embedding_forward",
+]
+
 
 def affine_forward(x, w, b):
     """Forward pass for a fully connected layer.
@@ -237,13 +258,7 @@ def word_embedding_backward(dout, cache):
 
 
 def sigmoid(x, out=None):
-    """A numerically stable logistic sigmoid, 1 / (1 + exp(-x)), elementwise.
-
-    For very negative x, exp(-x) overflows to inf (beyond x < -88 in float32, x < -709 in
-    float64) and 1 / (1 + inf) = 0, which is the true value rounded to the dtype; we silence that
-    overflow warning instead of branching on the sign. Everywhere else exp, one addition and one
-    reciprocal each keep full relative precision, in both tails. The result is never nan or inf
-    for finite input.
+    """A numerically stable logistic sigmoid, 1 / (1 + exp(-x)), elementwise; never nan or inf.
 
     Inputs:
     - x: Array of any shape; integers are converted to float64.
@@ -257,6 +272,7 @@ def sigmoid(x, out=None):
         x = x.astype(np.float64)
     if out is None:
         out = np.empty_like(x)
+    # For very negative x, exp(-x) overflows to inf and 1 / (1 + inf) = 0, the true value rounded.
     with np.errstate(over="ignore"):
         np.negative(x, out=out)
         np.exp(out, out=out)
@@ -472,7 +488,7 @@ def temporal_affine_forward(x, w, b):
     N, T, D = x.shape
     M = b.shape[0]
     out = (x.reshape(N * T, D) @ w).reshape(N, T, M) + b
-    cache = (x, w, b, out)
+    cache = (x, w, b)
     return out, cache
 
 
@@ -488,7 +504,7 @@ def temporal_affine_backward(dout, cache):
     - dw: Gradient of weights, of shape (D, M).
     - db: Gradient of biases, of shape (M,).
     """
-    x, w, b, out = cache
+    x, w, b = cache
     N, T, D = x.shape
     M = b.shape[0]
     dout2 = dout.reshape(N * T, M)

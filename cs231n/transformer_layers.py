@@ -6,6 +6,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# What `from cs231n.transformer_layers import *` gives: the two layers, and the names the classic
+# module's star import gave (the classic notebook calls torch.manual_seed and torch.randn without
+# importing torch itself).
+__all__ = ["F", "MultiHeadAttention", "PositionalEncoding", "math", "nn", "torch"]
+
 
 class PositionalEncoding(nn.Module):
     """Adds to each token embedding a fixed vector that encodes its position in the sequence."""
@@ -27,10 +32,9 @@ class PositionalEncoding(nn.Module):
         self.dropout = nn.Dropout(p=dropout)
         assert embed_dim % 2 == 0, f"PositionalEncoding needs an even embed_dim, got {embed_dim}"
         pe = torch.zeros(1, max_len, embed_dim)
-        # TODO: Fill pe with the sine and cosine encodings of the docstring.
-        # Build a column of positions i (max_len, 1) and a row of even dimension
-        # indices j (D / 2,), then write the sines into the even dimensions and
-        # the cosines into the odd ones. Avoid Python loops over positions.
+        # TODO: Fill pe with the sine and cosine encodings of the docstring. Build a column of
+        # positions i (max_len, 1) and a row of even dimension indices j (D / 2,), then write the
+        # sines into the even dimensions and the cosines into the odd ones, without Python loops.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         position = torch.arange(max_len, dtype=torch.float32).unsqueeze(1)  # (max_len, 1)
         even_dims = torch.arange(0, embed_dim, 2, dtype=torch.float32)  # (D / 2,)
@@ -53,8 +57,9 @@ class PositionalEncoding(nn.Module):
         - output: the input sequence plus positional encodings, after dropout, of shape (N, S, D)
         """
         N, S, D = x.shape
-        # TODO: Index into your array of positional encodings, add them to x and
-        # apply dropout (self.dropout).
+        output = None
+        # TODO: Index into your array of positional encodings, add them to x and apply dropout
+        # (self.dropout).
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         output = self.dropout(x + self.pe[:, :S, :])  # (N, S, D); pe broadcasts over the batch
         # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -83,7 +88,6 @@ class MultiHeadAttention(nn.Module):
         super().__init__()
         assert embed_dim % num_heads == 0, f"num_heads={num_heads} must divide embed_dim={embed_dim}"
 
-        # The classic names (emd_dim, typo included), so that code written for the classic class runs.
         self.key = nn.Linear(embed_dim, embed_dim)
         self.query = nn.Linear(embed_dim, embed_dim)
         self.value = nn.Linear(embed_dim, embed_dim)
@@ -91,6 +95,8 @@ class MultiHeadAttention(nn.Module):
 
         self.attn_drop = nn.Dropout(dropout)
 
+        # The classic attribute names, emd_dim's typo included: the classic module gives them here,
+        # and forward passes written for it read them.
         self.n_head = num_heads
         self.emd_dim = embed_dim
         self.head_dim = self.emd_dim // self.n_head
@@ -107,19 +113,22 @@ class MultiHeadAttention(nn.Module):
 
         Returns:
         - output: tensor of shape (N, S, E), the attention output projected by self.proj
+
+        Hints:
+        1) Split each projected (N, S, E) tensor into H heads of size E/H, giving (N, H, S, E/H);
+           view() and transpose() do this without loops.
+        2) torch.matmul broadcasts over the leading (N, H) dimensions.
+        3) Apply the mask with masked_fill before the softmax: a score of -inf becomes a weight of
+           exactly 0.
+        4) Apply self.attn_drop to the weights (after the softmax), before multiplying them with
+           the values.
+        5) Merge the heads back into (N, S, E) and apply self.proj.
         """
         N, S, E = query.shape
         N, T, E = value.shape
-        # TODO: Implement multi-head attention with the formula of the class
-        # docstring. Some hints:
-        #  1) Split each projected (N, S, E) tensor into H heads of size E/H,
-        #     giving (N, H, S, E/H); view() and transpose() do this without loops.
-        #  2) torch.matmul broadcasts over the leading (N, H) dimensions.
-        #  3) Apply the mask with masked_fill before the softmax: a score of
-        #     -inf becomes a weight of exactly 0.
-        #  4) Apply self.attn_drop to the weights (after the softmax) before
-        #     multiplying them with the values.
-        #  5) Merge the heads back into (N, S, E) and apply self.proj.
+        output = None
+        # TODO: Implement multi-head attention with the formula of the class docstring (see the
+        # hints above).
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         H, Dh = self.n_head, self.head_dim
         q = self.query(query).view(N, S, H, Dh).transpose(1, 2)  # (N, H, S, Dh)

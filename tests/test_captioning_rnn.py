@@ -2,6 +2,8 @@
 rules, on tiny seeded models: classic expected values, numeric gradients, torch references."""
 
 import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -9,20 +11,14 @@ import torch
 
 from cs231n.captioning_solver import CaptioningSolver
 from cs231n.checks import rel_error
+from cs231n.checks.captioning import random_captioning_params, reference_greedy_captions, up_to_end
 from cs231n.classifiers.rnn import CaptioningRNN
 from cs231n.gradient_check import eval_numerical_gradient
 from cs231n.optim import adam, rmsprop, sgd, sgd_momentum
 
 NULL, START, END = 0, 1, 2
-
-
-def _upto_end(captions):
-    """Each caption as a list up to and including its first <END>: the classic lets sample() keep
-    writing after <END> (stopping is optional), so only this part is compared."""
-    out = []
-    for row in np.asarray(captions).tolist():
-        out.append(row[:row.index(END) + 1] if END in row else row)
-    return out
+# The classic lets sample() keep writing after <END> (stopping is optional): captions are compared
+# up to and including their first <END> (up_to_end).
 
 
 def _vocab(words):
@@ -130,7 +126,7 @@ def test_sample_stops_each_caption_at_end(cell_type):
     captions = model.sample(np.zeros((4, 3)), max_length=7)
     expected = [w["a"], w["b"], END]
     assert captions.shape == (4, 7), f"CaptioningRNN.sample: shape {captions.shape}, expected (4, 7)"
-    assert _upto_end(captions) == [expected] * 4, (
+    assert up_to_end(captions, END) == [expected] * 4, (
         f"CaptioningRNN.sample ({cell_type}): got {captions[0].tolist()}, expected {expected} first "
         "(the first sampled word first, then <END>)")
 
@@ -147,39 +143,15 @@ def test_sample_returns_integer_captions_of_max_length(cell_type):
 
 @pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
 def test_sample_matches_torch_greedy_decoding(cell_type):
-    from cs231n.checks.captioning import random_captioning_params
-
     model = _random_model(cell_type, seed=4, V_words=27, W=4, H=32)
     features = np.random.default_rng(4).standard_normal((6, 6))
     # Random weights and non-zero biases, captions that vary from word to word, about half of them
     # ending before max_length: a decoder that drops a bias or does not feed its word back is caught.
     random_captioning_params(model, features, max_length=8, seed=4)
     captions = model.sample(features, max_length=8)
-    p = {k: torch.tensor(v) for k, v in model.params.items()}
-    H = p["Wh"].shape[0]
-    if cell_type == "rnn":
-        cell = torch.nn.RNNCell(4, H).double()
-        weights = [p["Wx"].T, p["Wh"].T, p["b"]]
-    else:
-        cell = torch.nn.LSTMCell(4, H).double()
-        order = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]  # torch gates are i, f, g, o
-        weights = [p["Wx"][:, order].T, p["Wh"][:, order].T, p["b"][order]]
-    with torch.no_grad():
-        for param, w in zip([cell.weight_ih, cell.weight_hh, cell.bias_ih], weights):
-            param.copy_(w)
-        cell.bias_hh.zero_()
-        h = torch.tensor(features) @ p["W_proj"] + p["b_proj"]
-        state = h if cell_type == "rnn" else (h, torch.zeros_like(h))
-        word = torch.full((6,), START)
-        ref = []
-        for _ in range(8):
-            state = cell(p["W_embed"][word], state)
-            h = state if cell_type == "rnn" else state[0]
-            word = (h @ p["W_vocab"] + p["b_vocab"]).argmax(dim=1)
-            ref.append(word.numpy())
-    ref = _upto_end(np.stack(ref, axis=1))
-    assert _upto_end(captions) == ref, (
-        f"CaptioningRNN.sample ({cell_type}): {_upto_end(captions)} differs from torch's greedy {ref} "
+    ref = reference_greedy_captions(model.params, cell_type, features, START, END, max_length=8)  # torch cells
+    assert up_to_end(captions, END) == ref, (
+        f"CaptioningRNN.sample ({cell_type}): {up_to_end(captions, END)} differs from torch's greedy {ref} "
         "(compared up to <END>)")
 
 
@@ -193,7 +165,7 @@ def test_beam_search_with_beam_1_equals_greedy(cell_type):
     features = np.random.default_rng(5).standard_normal((10, 6))
     greedy = model.sample(features, max_length=12)
     beam = model._beam_search(features, max_length=12, beam_size=1)
-    assert _upto_end(greedy) == _upto_end(beam), (
+    assert up_to_end(greedy, END) == up_to_end(beam, END), (
         "CaptioningRNN._beam_search: beam 1 differs from greedy sample (up to <END>)")
 
 
@@ -232,7 +204,7 @@ def test_beam_search_keeps_end_and_pads_with_null(cell_type):
     model, w = _chain_model(cell_type)
     captions = model.sample(np.zeros((2, 3)), max_length=6, beam_size=3)
     expected = [w["a"], w["b"], END]
-    assert _upto_end(captions) == [expected] * 2, (
+    assert up_to_end(captions, END) == [expected] * 2, (
         f"CaptioningRNN.sample(beam_size=3): got {captions[0].tolist()}, expected {expected} first")
 
 
@@ -335,9 +307,6 @@ def test_captioning_solver_rejects_unknown_arguments():
 def test_numpy_captioning_imports_no_torch():
     # The numpy half of the assignment runs where torch is missing or broken: what the RNN and LSTM
     # notebooks import (training and data loading) must not pull torch in.
-    import subprocess
-    import sys
-
     code = ("import sys\n"
             "from cs231n.rnn_layers import *\n"
             "from cs231n.classifiers.rnn import CaptioningRNN\n"

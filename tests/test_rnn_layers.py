@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from cs231n.checks import rel_error
+from cs231n.checks import check_close
 from cs231n.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 from cs231n.rnn_layers import (
     affine_backward,
@@ -32,14 +32,6 @@ NUMERIC_TOL = 1e-7  # centred differences with h = 1e-5 in float64
 TORCH_TOL = 1e-10  # the same float64 computation in another order
 
 
-def _close(what, actual, expected, tol):
-    """Assert that two arrays agree; the message names the function and output, and the error."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
-    err = rel_error(actual, expected)
-    assert err <= tol, f"{what}: relative error {err:.2e} exceeds {tol:.0e}"
-
-
 def _copies(*arrays):
     """Fresh copies to hand to a backward pass: the classic specification lets it update the arrays it
     receives in place (`dnext_c += ...`), so every reference below is computed before it runs."""
@@ -48,6 +40,22 @@ def _copies(*arrays):
 
 def _lin(lo, hi, *shape):
     return np.linspace(lo, hi, num=int(np.prod(shape))).reshape(*shape)
+
+
+def _check_backward_numerically(name, forward, backward, inputs, douts, grad_names):
+    """backward's gradients against centred numeric gradients of sum_k <forward(*inputs)[k], douts[k]>.
+
+    The numeric gradients are computed first; forward and backward then get copies, since a backward
+    pass may update the arrays it receives. `name` and grad_names label the failure message.
+    """
+    numeric = []
+    for arr in inputs:
+        numeric.append(sum(eval_numerical_gradient_array(lambda _, k=k: forward(*inputs)[k], arr, dout)
+                           for k, dout in enumerate(douts)))
+    *_, cache = forward(*_copies(*inputs))
+    grads = backward(*_copies(*douts), cache)
+    for grad_name, grad, num in zip(grad_names, grads, numeric):
+        check_close(f"{name}: {grad_name}", grad, num, NUMERIC_TOL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -61,7 +69,7 @@ def test_rnn_step_forward_matches_classic_values():
     expected = np.asarray([[-0.58172089, -0.50182032, -0.41232771, -0.31410098],
                            [0.66854692, 0.79562378, 0.87755553, 0.92795967],
                            [0.97934501, 0.99144213, 0.99646691, 0.99854353]])
-    _close("rnn_step_forward: next_h", next_h, expected, 1e-8)
+    check_close("rnn_step_forward: next_h", next_h, expected, 1e-8)
 
 
 def test_rnn_forward_matches_classic_values():
@@ -75,7 +83,7 @@ def test_rnn_forward_matches_classic_values():
         [[-0.55857474, -0.39065825, -0.19198182, 0.02378408, 0.23735671],
          [-0.27150199, -0.07088804, 0.13562939, 0.33099728, 0.50158768],
          [-0.51014825, -0.30524429, -0.06755202, 0.17806392, 0.40333043]]])
-    _close("rnn_forward: h", h, expected, 1e-7)
+    check_close("rnn_forward: h", h, expected, 1e-7)
 
 
 def test_word_embedding_forward_matches_classic_values():
@@ -84,7 +92,7 @@ def test_word_embedding_forward_matches_classic_values():
     W = _lin(0, 1, V, D)
     out, _ = word_embedding_forward(x, W)
     expected = np.stack([np.stack([W[i] for i in row]) for row in x])
-    _close("word_embedding_forward: out", out, expected, 1e-8)
+    check_close("word_embedding_forward: out", out, expected, 1e-8)
 
 
 def test_lstm_step_forward_matches_classic_values():
@@ -98,8 +106,8 @@ def test_lstm_step_forward_matches_classic_values():
     expected_c = np.asarray([[0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
                              [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
                              [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]])
-    _close("lstm_step_forward: next_h", next_h, expected_h, 1e-8)
-    _close("lstm_step_forward: next_c", next_c, expected_c, 1e-8)
+    check_close("lstm_step_forward: next_h", next_h, expected_h, 1e-8)
+    check_close("lstm_step_forward: next_c", next_c, expected_c, 1e-8)
 
 
 def test_lstm_forward_matches_classic_values():
@@ -113,7 +121,7 @@ def test_lstm_forward_matches_classic_values():
         [[0.45767879, 0.4761092, 0.4936887, 0.51041945],
          [0.6704845, 0.69350089, 0.71486014, 0.7346449],
          [0.81733511, 0.83677871, 0.85403753, 0.86935314]]])
-    _close("lstm_forward: h", h, expected, 1e-7)
+    check_close("lstm_forward: h", h, expected, 1e-7)
 
 
 def test_sigmoid_is_accurate_in_both_tails_without_warnings():
@@ -154,14 +162,9 @@ def test_lstm_on_float32_inputs_is_right_in_float32_or_float64():
 
 def test_affine_backward_matches_numeric_gradient():
     rng = np.random.default_rng(1)
-    x, w, b = rng.standard_normal((3, 2, 3)), rng.standard_normal((6, 4)), rng.standard_normal(4)
-    dout = rng.standard_normal((3, 4))
-    f = lambda _: affine_forward(x, w, b)[0]
-    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, w, b)]
-    _, cache = affine_forward(x, w, b)
-    grads = affine_backward(*_copies(dout), cache)
-    for name, g, num in zip(["dx", "dw", "db"], grads, nums):
-        _close(f"affine_backward: {name}", g, num, NUMERIC_TOL)
+    inputs = (rng.standard_normal((3, 2, 3)), rng.standard_normal((6, 4)), rng.standard_normal(4))  # x, w, b
+    _check_backward_numerically("affine_backward", affine_forward, affine_backward, inputs,
+                                [rng.standard_normal((3, 4))], ["dx", "dw", "db"])
 
 
 def test_rnn_step_backward_matches_numeric_gradient():
@@ -169,13 +172,8 @@ def test_rnn_step_backward_matches_numeric_gradient():
     N, D, H = 4, 5, 6
     x, h = rng.standard_normal((N, D)), rng.standard_normal((N, H))
     Wx, Wh, b = rng.standard_normal((D, H)), rng.standard_normal((H, H)), rng.standard_normal(H)
-    dnext_h = rng.standard_normal((N, H))
-    f = lambda _: rnn_step_forward(x, h, Wx, Wh, b)[0]
-    nums = [eval_numerical_gradient_array(f, arr, dnext_h) for arr in (x, h, Wx, Wh, b)]
-    _, cache = rnn_step_forward(*_copies(x, h, Wx, Wh, b))
-    grads = rnn_step_backward(*_copies(dnext_h), cache)
-    for name, g, num in zip(["dx", "dprev_h", "dWx", "dWh", "db"], grads, nums):
-        _close(f"rnn_step_backward: {name}", g, num, NUMERIC_TOL)
+    _check_backward_numerically("rnn_step_backward", rnn_step_forward, rnn_step_backward, (x, h, Wx, Wh, b),
+                                [rng.standard_normal((N, H))], ["dx", "dprev_h", "dWx", "dWh", "db"])
 
 
 def test_rnn_backward_matches_numeric_gradient():
@@ -186,13 +184,8 @@ def test_rnn_backward_matches_numeric_gradient():
     # differences of nearly flat functions lose their relative precision.
     Wx, Wh = 0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H))
     b = rng.standard_normal(H)
-    dout = rng.standard_normal((N, T, H))
-    f = lambda _: rnn_forward(x, h0, Wx, Wh, b)[0]
-    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, h0, Wx, Wh, b)]
-    _, cache = rnn_forward(*_copies(x, h0, Wx, Wh, b))
-    grads = rnn_backward(*_copies(dout), cache)
-    for name, g, num in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, nums):
-        _close(f"rnn_backward: {name}", g, num, NUMERIC_TOL)
+    _check_backward_numerically("rnn_backward", rnn_forward, rnn_backward, (x, h0, Wx, Wh, b),
+                                [rng.standard_normal((N, T, H))], ["dx", "dh0", "dWx", "dWh", "db"])
 
 
 def test_word_embedding_backward_matches_numeric_gradient():
@@ -204,7 +197,7 @@ def test_word_embedding_backward_matches_numeric_gradient():
     num = eval_numerical_gradient_array(lambda w: word_embedding_forward(x, w)[0], W, dout)
     _, cache = word_embedding_forward(*_copies(x, W))
     dW = word_embedding_backward(*_copies(dout), cache)
-    _close("word_embedding_backward: dW", dW, num, NUMERIC_TOL)
+    check_close("word_embedding_backward: dW", dW, num, NUMERIC_TOL)
 
 
 def test_word_embedding_backward_sums_repeated_indices():
@@ -228,16 +221,9 @@ def test_lstm_step_backward_matches_numeric_gradient():
     x, h, c = rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
     Wx, Wh = rng.standard_normal((D, 4 * H)), rng.standard_normal((H, 4 * H))
     b = rng.standard_normal(4 * H)
-    dnext_h, dnext_c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    fh = lambda _: lstm_step_forward(x, h, c, Wx, Wh, b)[0]
-    fc = lambda _: lstm_step_forward(x, h, c, Wx, Wh, b)[1]
-    nums = [eval_numerical_gradient_array(fh, arr, dnext_h) + eval_numerical_gradient_array(fc, arr, dnext_c)
-            for arr in (x, h, c, Wx, Wh, b)]
-    _, _, cache = lstm_step_forward(*_copies(x, h, c, Wx, Wh, b))
-    grads = lstm_step_backward(*_copies(dnext_h, dnext_c), cache)
-    names = ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"]
-    for name, g, num in zip(names, grads, nums):
-        _close(f"lstm_step_backward: {name}", g, num, NUMERIC_TOL)
+    douts = [rng.standard_normal((N, H)), rng.standard_normal((N, H))]  # dnext_h, dnext_c
+    _check_backward_numerically("lstm_step_backward", lstm_step_forward, lstm_step_backward, (x, h, c, Wx, Wh, b),
+                                douts, ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"])
 
 
 def test_lstm_backward_matches_numeric_gradient():
@@ -246,26 +232,16 @@ def test_lstm_backward_matches_numeric_gradient():
     x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
     Wx, Wh = 0.5 * rng.standard_normal((D, 4 * H)), 0.5 * rng.standard_normal((H, 4 * H))
     b = rng.standard_normal(4 * H)
-    dout = rng.standard_normal((N, T, H))
-    f = lambda _: lstm_forward(x, h0, Wx, Wh, b)[0]
-    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, h0, Wx, Wh, b)]
-    _, cache = lstm_forward(*_copies(x, h0, Wx, Wh, b))
-    grads = lstm_backward(*_copies(dout), cache)
-    for name, g, num in zip(["dx", "dh0", "dWx", "dWh", "db"], grads, nums):
-        _close(f"lstm_backward: {name}", g, num, NUMERIC_TOL)
+    _check_backward_numerically("lstm_backward", lstm_forward, lstm_backward, (x, h0, Wx, Wh, b),
+                                [rng.standard_normal((N, T, H))], ["dx", "dh0", "dWx", "dWh", "db"])
 
 
 def test_temporal_affine_backward_matches_numeric_gradient():
     rng = np.random.default_rng(7)
     N, T, D, M = 2, 3, 4, 5
-    x, w, b = rng.standard_normal((N, T, D)), rng.standard_normal((D, M)), rng.standard_normal(M)
-    dout = rng.standard_normal((N, T, M))
-    f = lambda _: temporal_affine_forward(x, w, b)[0]
-    nums = [eval_numerical_gradient_array(f, arr, dout) for arr in (x, w, b)]
-    _, cache = temporal_affine_forward(*_copies(x, w, b))
-    grads = temporal_affine_backward(*_copies(dout), cache)
-    for name, g, num in zip(["dx", "dw", "db"], grads, nums):
-        _close(f"temporal_affine_backward: {name}", g, num, NUMERIC_TOL)
+    inputs = (rng.standard_normal((N, T, D)), rng.standard_normal((D, M)), rng.standard_normal(M))  # x, w, b
+    _check_backward_numerically("temporal_affine_backward", temporal_affine_forward, temporal_affine_backward,
+                                inputs, [rng.standard_normal((N, T, M))], ["dx", "dw", "db"])
 
 
 def test_temporal_softmax_loss_gradient_matches_numeric_gradient():
@@ -276,7 +252,7 @@ def test_temporal_softmax_loss_gradient_matches_numeric_gradient():
     mask = rng.random((N, T)) > 0.5
     _, dx = temporal_softmax_loss(x, y, mask)
     num = eval_numerical_gradient(lambda x: temporal_softmax_loss(x, y, mask)[0], x, verbose=False)
-    _close("temporal_softmax_loss: dx", dx, num, NUMERIC_TOL)
+    check_close("temporal_softmax_loss: dx", dx, num, NUMERIC_TOL)
 
 
 @pytest.mark.parametrize("N, T, V, p, expected", [(100, 1, 10, 1.0, 2.3), (100, 10, 10, 1.0, 23.0),
@@ -304,8 +280,8 @@ def test_temporal_softmax_loss_matches_torch_cross_entropy():
                                                  reduction="none")
     ref = (per_step * torch.tensor(mask.reshape(-1), dtype=torch.float64)).sum() / N
     ref.backward()
-    _close("temporal_softmax_loss: loss", loss, ref.item(), TORCH_TOL)
-    _close("temporal_softmax_loss: dx", dx, xt.grad.numpy(), TORCH_TOL)
+    check_close("temporal_softmax_loss: loss", loss, ref.item(), TORCH_TOL)
+    check_close("temporal_softmax_loss: dx", dx, xt.grad.numpy(), TORCH_TOL)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,13 +313,11 @@ def test_rnn_forward_and_backward_match_torch_rnn(N, T, D, H):
 
     h, cache = rnn_forward(*_copies(x, h0, Wx, Wh, b))
     dx, dh0, dWx, dWh, db = rnn_backward(*_copies(dh), cache)
-    shape = f"(N, T, D, H) = {(N, T, D, H)}"
-    _close(f"rnn_forward: h {shape}", h, h_ref, TORCH_TOL)
-    _close(f"rnn_backward: dx {shape}", dx, dx_ref, TORCH_TOL)
-    _close(f"rnn_backward: dh0 {shape}", dh0, dh0_ref, TORCH_TOL)
-    _close(f"rnn_backward: dWx {shape}", dWx, rnn.weight_ih_l0.grad.numpy().T, TORCH_TOL)
-    _close(f"rnn_backward: dWh {shape}", dWh, rnn.weight_hh_l0.grad.numpy().T, TORCH_TOL)
-    _close(f"rnn_backward: db {shape}", db, rnn.bias_ih_l0.grad.numpy(), TORCH_TOL)
+    expected = {"rnn_forward: h": h_ref, "rnn_backward: dx": dx_ref, "rnn_backward: dh0": dh0_ref,
+                "rnn_backward: dWx": rnn.weight_ih_l0.grad.numpy().T, "rnn_backward: dWh": rnn.weight_hh_l0.grad.numpy().T,
+                "rnn_backward: db": rnn.bias_ih_l0.grad.numpy()}
+    for (name, want), got in zip(expected.items(), [h, dx, dh0, dWx, dWh, db]):
+        check_close(f"{name} (N, T, D, H) = {(N, T, D, H)}", got, want, TORCH_TOL)
 
 
 @pytest.mark.parametrize("N, T, D, H", SHAPES)
@@ -365,13 +339,12 @@ def test_lstm_forward_and_backward_match_torch_lstm(N, T, D, H):
 
     h, cache = lstm_forward(*_copies(x, h0, Wx, Wh, b))
     dx, dh0, dWx, dWh, db = lstm_backward(*_copies(dh), cache)
-    shape = f"(N, T, D, H) = {(N, T, D, H)}"
-    _close(f"lstm_forward: h {shape}", h, h_ref, TORCH_TOL)
-    _close(f"lstm_backward: dx {shape}", dx, dx_ref, TORCH_TOL)
-    _close(f"lstm_backward: dh0 {shape}", dh0, dh0_ref, TORCH_TOL)
-    _close(f"lstm_backward: dWx {shape}", dWx, lstm.weight_ih_l0.grad.numpy().T[:, from_torch], TORCH_TOL)
-    _close(f"lstm_backward: dWh {shape}", dWh, lstm.weight_hh_l0.grad.numpy().T[:, from_torch], TORCH_TOL)
-    _close(f"lstm_backward: db {shape}", db, lstm.bias_ih_l0.grad.numpy()[from_torch], TORCH_TOL)
+    expected = {"lstm_forward: h": h_ref, "lstm_backward: dx": dx_ref, "lstm_backward: dh0": dh0_ref,
+                "lstm_backward: dWx": lstm.weight_ih_l0.grad.numpy().T[:, from_torch],
+                "lstm_backward: dWh": lstm.weight_hh_l0.grad.numpy().T[:, from_torch],
+                "lstm_backward: db": lstm.bias_ih_l0.grad.numpy()[from_torch]}
+    for (name, want), got in zip(expected.items(), [h, dx, dh0, dWx, dWh, db]):
+        check_close(f"{name} (N, T, D, H) = {(N, T, D, H)}", got, want, TORCH_TOL)
 
 
 def test_rnn_step_backward_matches_torch_autograd():
@@ -384,7 +357,7 @@ def test_rnn_step_backward_matches_torch_autograd():
     _, cache = rnn_step_forward(*_copies(*arrays))
     grads = rnn_step_backward(*_copies(dnext_h), cache)
     for name, g, t in zip(["dx", "dprev_h", "dWx", "dWh", "db"], grads, [x, h, Wx, Wh, b]):
-        _close(f"rnn_step_backward: {name}", g, t.grad.numpy(), TORCH_TOL)
+        check_close(f"rnn_step_backward: {name}", g, t.grad.numpy(), TORCH_TOL)
 
 
 def test_lstm_step_backward_matches_torch_autograd():
@@ -401,4 +374,4 @@ def test_lstm_step_backward_matches_torch_autograd():
     grads = lstm_step_backward(*_copies(dnext_h, dnext_c), cache)
     names = ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"]
     for name, g_, t in zip(names, grads, [x, h, c, Wx, Wh, b]):
-        _close(f"lstm_step_backward: {name}", g_, t.grad.numpy(), TORCH_TOL)
+        check_close(f"lstm_step_backward: {name}", g_, t.grad.numpy(), TORCH_TOL)

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from cs231n.checks.transformer import (
+    attention_dropout_probe,
     read_attention_weights,
     reference_positional_encoding,
     torch_reference_attention,
@@ -25,6 +26,17 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 def _max_abs(a, b):
     return (a - b).abs().max().item()
+
+
+def _assert_dropout_of(what, out, clean, p):
+    """`out` is `clean` after dropout with probability p: a fraction p of it zeroed (within 5 sigma),
+    the rest scaled by 1 / (1 - p). Every entry of `clean` must be non-zero."""
+    zero = out == 0
+    frac = zero.float().mean().item()
+    sigma = math.sqrt(p * (1 - p) / zero.numel())
+    assert abs(frac - p) < 5 * sigma, f"{what}: zeroed {frac:.4f} of the entries, expected p = {p}"
+    err = _max_abs(out[~zero], clean[~zero] / (1 - p))
+    assert err < 1e-5, f"{what}: kept entries differ from their value / (1 - p) by {err:.2e}"
 
 
 def _random_attention(E=8, H=2, dropout=0.1, seed=0):
@@ -94,12 +106,7 @@ def test_positional_encoding_dropout_zeroes_fraction_p_and_rescales_the_rest():
     out = pe(x)
     with torch.no_grad():
         clean = pe.eval()(x)  # x + PE, checked against the formula above
-    zero = out == 0
-    frac = zero.float().mean().item()
-    sigma = math.sqrt(p * (1 - p) / zero.numel())
-    assert abs(frac - p) < 5 * sigma, f"PositionalEncoding.forward (train): zeroed {frac:.4f}, expected p = {p}"
-    err = _max_abs(out[~zero], clean[~zero] / (1 - p))
-    assert err < 1e-5, f"PositionalEncoding.forward (train): kept entries differ from (x + pe)/(1-p) by {err:.2e}"
+    _assert_dropout_of("PositionalEncoding.forward (train), x + pe", out, clean, p)
 
 
 # ---------------------------------------------------------------------------- multi-head attention
@@ -178,45 +185,18 @@ def test_multihead_attention_masked_keys_do_not_affect_output():
 
 
 def test_multihead_attention_dropout_acts_on_attention_weights():
-    """Read the dropped-out weights straight off the output.
+    """Read the dropped-out weights straight off the output (attention_dropout_probe).
 
-    With identity value and output projections and value vectors that are one-hot (each token t
-    written twice per head, at offsets t and T + t), output[n, s, h*Dh + t] and
-    output[n, s, h*Dh + T + t] both equal the (dropped-out) weight of head h from s to t. Dropout
-    on the weights keeps the two copies equal; dropout anywhere else (scores, values, output)
-    does not give 0 or weight/(1-p) in matched pairs.
+    With identity value and output projections and one-hot values that write each key twice per
+    head, the output holds every head's (dropped-out) weights twice. Dropout on the weights keeps
+    the two readings equal; dropout anywhere else (scores, values, output) does not give 0 or
+    weight/(1-p) in matched pairs.
     """
-    p, N, T, H = 0.4, 1500, 4, 2
-    Dh = 2 * T
-    E = H * Dh
-    torch.manual_seed(6)
-    mha = MultiHeadAttention(E, H, dropout=p)
-    with torch.no_grad():
-        for layer in (mha.value, mha.proj):
-            layer.weight.copy_(torch.eye(E))
-            layer.bias.zero_()
-    one_hot = torch.eye(T).repeat(1, 2)  # (T, 2T): token t -> [e_t, e_t]
-    v = one_hot.repeat(1, H).expand(N, T, E)  # (N, T, E)
-    x = torch.randn(N, T, E)
-
-    mha.eval()
-    with torch.no_grad():
-        clean = mha(x, x, v)  # (N, T, E): the weights themselves, twice
-    mha.train()
-    with torch.no_grad():
-        dropped = mha(x, x, v)
-
-    first = dropped.view(N, T, H, 2, T)[:, :, :, 0]
-    second = dropped.view(N, T, H, 2, T)[:, :, :, 1]
-    weights = clean.view(N, T, H, 2, T)[:, :, :, 0]
-    assert _max_abs(first, second) < 1e-6, \
+    p = 0.4
+    dropped, copy, clean = attention_dropout_probe(MultiHeadAttention, p, num_draws=1500, seed=6)
+    assert _max_abs(dropped, copy) < 1e-6, \
         "MultiHeadAttention.forward (train): dropout must drop attention weights, not outputs or values"
-    zero = first == 0
-    frac = zero.float().mean().item()
-    sigma = math.sqrt(p * (1 - p) / zero.numel())
-    assert abs(frac - p) < 5 * sigma, f"MultiHeadAttention.forward (train): dropped {frac:.4f} of the weights, expected p = {p}"
-    err = _max_abs(first[~zero], weights[~zero] / (1 - p))
-    assert err < 1e-5, f"MultiHeadAttention.forward (train): kept weights differ from weight/(1-p) by {err:.2e}"
+    _assert_dropout_of("MultiHeadAttention.forward (train), attention weights", dropped, clean, p)
 
 
 def test_multihead_attention_eval_mode_has_no_dropout():

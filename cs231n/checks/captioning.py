@@ -7,6 +7,7 @@ students never need to read this module.
 """
 
 import numpy as np
+import torch
 
 
 def up_to_end(captions, end):
@@ -21,11 +22,14 @@ def up_to_end(captions, end):
     return out
 
 
+def _float64(a):
+    """An array (or array-like) as a float64 tensor."""
+    return torch.tensor(np.asarray(a, dtype=np.float64))
+
+
 def _torch_cell(params, cell_type):
     """A torch cell holding the model's recurrent weights (torch orders the LSTM gates i, f, g, o)."""
-    import torch
-
-    Wx, Wh, b = (torch.tensor(np.asarray(params[k], dtype=np.float64)) for k in ("Wx", "Wh", "b"))
+    Wx, Wh, b = (_float64(params[k]) for k in ("Wx", "Wh", "b"))
     D, G = Wx.shape
     if cell_type == "rnn":
         cell = torch.nn.RNNCell(D, G, nonlinearity="tanh").double()
@@ -44,29 +48,23 @@ def _torch_cell(params, cell_type):
 
 def reference_decode_step(params, cell_type, words, prev_h, prev_c):
     """One decoding step, as _decode_step defines it: numpy (scores (N, V), next_h, next_c)."""
-    import torch
-
-    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64))
     cell = _torch_cell(params, cell_type)
     with torch.no_grad():
-        x = t(params["W_embed"])[torch.as_tensor(np.asarray(words), dtype=torch.long)]
+        x = _float64(params["W_embed"])[torch.as_tensor(np.asarray(words), dtype=torch.long)]
         if cell_type == "rnn":
-            next_h, next_c = cell(x, t(prev_h)), t(prev_c)
+            next_h, next_c = cell(x, _float64(prev_h)), _float64(prev_c)
         else:
-            next_h, next_c = cell(x, (t(prev_h), t(prev_c)))
-        scores = torch.addmm(t(params["b_vocab"]), next_h, t(params["W_vocab"]))
+            next_h, next_c = cell(x, (_float64(prev_h), _float64(prev_c)))
+        scores = torch.addmm(_float64(params["b_vocab"]), next_h, _float64(params["W_vocab"]))
     return scores.numpy(), next_h.numpy(), next_c.numpy()
 
 
 def reference_greedy_captions(params, cell_type, features, start, end, max_length):
     """Greedy captions of a CaptioningRNN with these params, each a list up to and including <END>."""
-    import torch
-
-    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float64))
     cell = _torch_cell(params, cell_type)
-    W_embed, W_vocab, b_vocab = t(params["W_embed"]), t(params["W_vocab"]), t(params["b_vocab"])
+    W_embed, W_vocab, b_vocab = (_float64(params[k]) for k in ("W_embed", "W_vocab", "b_vocab"))
     with torch.no_grad():
-        state = torch.addmm(t(params["b_proj"]), t(features), t(params["W_proj"]))
+        state = torch.addmm(_float64(params["b_proj"]), _float64(features), _float64(params["W_proj"]))
         if cell_type == "lstm":
             state = (state, torch.zeros_like(state))
         word = torch.full((len(features),), start, dtype=torch.long)

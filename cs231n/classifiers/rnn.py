@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..rnn_layers import (
+from cs231n.rnn_layers import (
     affine_backward,
     affine_forward,
     lstm_backward,
@@ -101,6 +101,19 @@ class CaptioningRNN:
         We input image features and ground-truth captions for those images, and use an RNN (or
         LSTM) to compute loss and gradients on all parameters.
 
+        The forward pass, in five steps:
+        (1) An affine transformation of the image features gives the initial hidden state, (N, H).
+        (2) A word embedding layer turns the words of captions_in from indices into vectors,
+            (N, T, W).
+        (3) A vanilla RNN or an LSTM (self.cell_type) runs over the word vectors and gives the
+            hidden states of all timesteps, (N, T, H).
+        (4) A temporal affine transformation of the hidden states gives scores over the
+            vocabulary at every timestep, (N, T, V).
+        (5) A temporal softmax gives the loss against captions_out, ignoring the positions where
+            the target word is <NULL> (the mask).
+        The backward pass then goes through the same layers in reverse order, giving the gradient
+        of the loss for every parameter: grads[k] is the gradient of self.params[k].
+
         Inputs:
         - features: Input image features, of shape (N, D).
         - captions: Ground-truth captions; an integer array of shape (N, T + 1) where each
@@ -135,22 +148,9 @@ class CaptioningRNN:
         W_vocab, b_vocab = self.params["W_vocab"], self.params["b_vocab"]
 
         loss, grads = 0.0, {}
-        # TODO: Implement the forward and backward passes for the CaptioningRNN.
-        # In the forward pass you will need to do the following:
-        # (1) Use an affine transformation to compute the initial hidden state from the image
-        #     features. This should produce an array of shape (N, H).
-        # (2) Use a word embedding layer to transform the words in captions_in from indices to
-        #     vectors, giving an array of shape (N, T, W).
-        # (3) Use either a vanilla RNN or LSTM (depending on self.cell_type) to process the
-        #     sequence of input word vectors and produce hidden state vectors for all timesteps,
-        #     producing an array of shape (N, T, H).
-        # (4) Use a (temporal) affine transformation to compute scores over the vocabulary at
-        #     every timestep using the hidden states, giving an array of shape (N, T, V).
-        # (5) Use (temporal) softmax to compute loss using captions_out, ignoring the points
-        #     where the output word is <NULL> using the mask above.
-        # In the backward pass you will need to compute the gradient of the loss with respect to
-        # all model parameters. Use the loss and grads variables defined above to store loss and
-        # gradients; grads[k] should give the gradients for self.params[k].
+        # TODO: Implement the forward pass (steps (1)-(5) of the docstring) and the backward pass,
+        # with the layers of cs231n.rnn_layers. Store the loss in loss and the gradient of
+        # self.params[k] in grads[k].
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         if self.cell_type == "rnn":
             recurrent_forward, recurrent_backward = rnn_forward, rnn_backward
@@ -173,14 +173,18 @@ class CaptioningRNN:
     def sample(self, features, max_length=30, beam_size=1):
         """Run a test-time forward pass for the model, sampling captions for input feature vectors.
 
-        At each timestep, we embed the current word, pass it and the previous hidden state to the
-        RNN to get the next hidden state, use the hidden state to get scores for all vocab words,
-        and choose the word with the highest score as the next word. The initial hidden state is
-        computed by applying an affine transform to the input image features, and the initial
-        word is the <START> token.
-
-        For LSTMs you will also have to keep track of the cell state; in that case the initial
-        cell state should be zero.
+        The initial hidden state is the learned affine transform of the image features (for an
+        LSTM the initial cell state is zero), and the first word fed in is <START> (self._start).
+        Then, at each timestep:
+        (1) Embed the previous word with the learned word embeddings.
+        (2) Make an RNN (or LSTM) step from the previous hidden state and the embedded word, giving
+            the next hidden state.
+        (3) Apply the learned affine transformation to the next hidden state, giving scores for
+            every word of the vocabulary.
+        (4) Select the word with the highest score as the next word, writing its index to the
+            captions array (column t at step t).
+        Steps (1)-(3) are one call of self._decode_step, which beam search uses too. Work on the
+        whole minibatch at once, and for an LSTM carry the cell state from step to step.
 
         What follows a caption's first <END> is ignored: you may stop writing that caption (its
         remaining positions stay <NULL>) or keep going; captions are compared up to <END>.
@@ -205,22 +209,8 @@ class CaptioningRNN:
 
         W_proj, b_proj = self.params["W_proj"], self.params["b_proj"]
 
-        # TODO: Implement test-time sampling for the model. You will need to initialize the
-        # hidden state of the RNN by applying the learned affine transform to the input image
-        # features. The first word that you feed to the RNN should be the <START> token; its
-        # value is stored in the variable self._start. At each timestep you will need to:
-        # (1) Embed the previous word using the learned word embeddings
-        # (2) Make an RNN step using the previous hidden state and the embedded current word to
-        #     get the next hidden state.
-        # (3) Apply the learned affine transformation to the next hidden state to get scores for
-        #     all words in the vocabulary
-        # (4) Select the word with the highest score as the next word, writing it (the word
-        #     index) to the appropriate slot in the captions variable
-        # Steps (1)-(3) are one call of self._decode_step: implement it first, below (beam
-        # search uses it too). Anything written after a caption's self._end is ignored, so
-        # stopping there is optional (stopping the loop once every caption has ended saves time).
-        # NOTE: we are still working over minibatches in this function. Also if you are using an
-        # LSTM, initialize the first cell state to zeros.
+        # TODO: Implement test-time sampling, steps (1)-(4) of the docstring. Implement
+        # self._decode_step (below) first.
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         h, _ = affine_forward(features, W_proj, b_proj)  # (N, H)
         c = np.zeros_like(h)

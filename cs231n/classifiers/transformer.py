@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..transformer_layers import MultiHeadAttention, PositionalEncoding
+from cs231n.transformer_layers import MultiHeadAttention, PositionalEncoding
 
 
 class CaptioningTransformer(nn.Module):
@@ -73,18 +73,18 @@ class CaptioningTransformer(nn.Module):
         Returns:
         - scores: score for each token at each timestep, of shape (N, T, V); the scores at step t
           depend only on the image and on captions[:, :t + 1]
+
+        Hints:
+        1) Embed the captions and add the positional encodings. Project the image features into
+           the same dimension, as a memory of one token: (N, 1, W).
+        2) Build a causal mask (tgt_mask) of shape (T, T) that stops each position from attending
+           to later positions (0 = may not attend), on the same device as the captions.
+        3) Apply the decoder (self.transformer) and map its output to scores over the vocabulary
+           with self.output.
         """
         N, T = captions.shape
-        # TODO: Implement the forward function for CaptioningTransformer.
-        # A few hints:
-        #  1) You first have to embed your caption and add positional encoding.
-        #     You then have to project the image features into the same
-        #     dimensions, as a memory of one token: (N, 1, W).
-        #  2) You have to prepare a causal mask (tgt_mask) of shape (T, T) that
-        #     stops each position from attending to later positions (0 = may not
-        #     attend), on the same device as the captions.
-        #  3) Finally, apply the decoder (self.transformer) and map its output to
-        #     scores over the vocabulary with self.output.
+        scores = None
+        # TODO: Implement the forward pass of CaptioningTransformer (see the hints above).
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
         caption_embeddings = self.positional_encoding(self.embedding(captions))  # (N, T, W)
         memory = self.visual_projection(features).unsqueeze(1)  # (N, 1, W)
