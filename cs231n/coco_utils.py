@@ -4,28 +4,17 @@ import json
 import os
 from pathlib import Path
 
-import h5py
 import numpy as np
 
-from cs231n.data import coco_sample
+from cs231n.data.coco_files import find_real_data, real_dir, sample_dir, sample_is_current
+from cs231n.data.coco_format import (FULL_FEATURE_FILES, REAL_FILES, SAMPLE_FILES, SAMPLE_STAMP,
+                                     caption_words)
 from cs231n.data.paths import datasets_dir
-from cs231n.data.coco import FULL_FEATURE_FILES, find_real_data
 
-REAL_DIRNAME = "coco_captioning"
 # The default folder of the COCO data, as in the classic module. load_coco_data(base_dir=BASE_DIR)
 # looks there, then at the classic location cs231n/datasets/coco_captioning, then falls back to
 # the embedded sample (datasets/coco_sample).
-BASE_DIR = str(datasets_dir() / REAL_DIRNAME)
-_REAL_FILES = {
-    "captions": "coco2014_captions.h5",
-    "vocab": "coco2014_vocab.json",
-    "train_features_pca": "train2014_vgg16_fc7_pca.h5",
-    "val_features_pca": "val2014_vgg16_fc7_pca.h5",
-    "train_features": "train2014_vgg16_fc7.h5",
-    "val_features": "val2014_vgg16_fc7.h5",
-    "train_urls": "train2014_urls.txt",
-    "val_urls": "val2014_urls.txt",
-}
+BASE_DIR = str(real_dir())
 
 
 def load_coco_data(base_dir=BASE_DIR, max_train=None, pca_features=True):
@@ -46,8 +35,12 @@ def load_coco_data(base_dir=BASE_DIR, max_train=None, pca_features=True):
     (dict), train_urls and val_urls (arrays of str: URLs, or local image paths for the sample), and
     source: 'coco' or 'sample'.
     """
+    # h5py here, not at the top: it imports subprocess and fcntl, which the numpy solver (it imports
+    # this module for sample_coco_minibatch) does not need.
+    import h5py
+
     base, source = _resolve_base_dir(base_dir)
-    files = _REAL_FILES if source == "coco" else coco_sample.FILES
+    files = REAL_FILES if source == "coco" else SAMPLE_FILES
     data = {}
     with h5py.File(base / files["captions"], "r") as f:
         for k in ("train_captions", "train_image_idxs", "val_captions", "val_image_idxs"):
@@ -88,19 +81,8 @@ def load_coco_data(base_dir=BASE_DIR, max_train=None, pca_features=True):
 def decode_captions(captions, idx_to_word):
     """Word ids (N, T) or (T,) -> list of N strings (or one string), stopping at <END>, skipping <NULL>."""
     singleton = np.ndim(captions) == 1
-    if singleton:
-        captions = np.asarray(captions)[None]
-    decoded = []
-    for row in np.asarray(captions):
-        words = []
-        for idx in row:
-            word = idx_to_word[int(idx)]
-            if word == "<END>":
-                words.append(word)
-                break
-            if word != "<NULL>":
-                words.append(word)
-        decoded.append(" ".join(words))
+    rows = np.asarray(captions)[None] if singleton else np.asarray(captions)
+    decoded = [" ".join(caption_words(row, idx_to_word)) for row in rows]
     return decoded[0] if singleton else decoded
 
 
@@ -119,9 +101,9 @@ def sample_coco_minibatch(data, batch_size=100, split="train"):
 def _resolve_base_dir(base_dir):
     if base_dir is not None and str(base_dir) != BASE_DIR:
         base = Path(base_dir)
-        if (base / _REAL_FILES["captions"]).is_file():
+        if (base / REAL_FILES["captions"]).is_file():
             return base, "coco"
-        if (base / coco_sample.FILES["captions"]).is_file():
+        if (base / SAMPLE_FILES["captions"]).is_file():
             return base, "sample"
         raise FileNotFoundError(f"{base} holds neither the real COCO captioning files nor the embedded "
                                 f"sample; run `bash setup_coco.sh` (or `bash setup_coco.sh --sample`).")
@@ -129,12 +111,13 @@ def _resolve_base_dir(base_dir):
     if choice not in ("", "sample", "real"):
         raise ValueError(f"CS231N_COCO={choice!r}: use 'real', 'sample', or leave it unset.")
     real = find_real_data() if choice != "sample" else None  # verifies data found in place
-    sample = coco_sample.sample_dir()
-    sample_ok = (sample / coco_sample.COMPLETE_STAMP).is_file()
-    if sample_ok and not coco_sample.sample_is_current(sample):
-        coco_sample.ensure_coco_sample()  # built by an older version of the code: rebuild it
+    sample = sample_dir()
+    sample_ok = (sample / SAMPLE_STAMP).is_file()
+    if real is None and sample_ok and not sample_is_current(sample):
+        raise FileNotFoundError(f"The embedded sample in {sample} was built by an older version of the code; "
+                                f"run `bash setup_coco.sh --sample` to rebuild it (about a minute).")
     if choice == "real" and real is None:
-        raise FileNotFoundError(f"CS231N_COCO=real but {datasets_dir() / REAL_DIRNAME} has no data; run "
+        raise FileNotFoundError(f"CS231N_COCO=real but {real_dir()} has no data; run "
                                 f"`bash setup_coco.sh` (about 1 GB), or unset CS231N_COCO to use the "
                                 f"embedded sample.")
     if real is not None:

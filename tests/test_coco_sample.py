@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from cs231n import coco_utils
-from cs231n.data import coco_sample, scenes
+from cs231n.data import coco_files, coco_sample, scenes
+from cs231n.data.coco_format import SAMPLE_FILES
 from cs231n.image_utils import image_from_url
 
 TINY = dict(seed=3, num_train=520, num_val=40, epochs=1, progress=False)  # PCA to 512 needs >= 512 images
@@ -16,9 +17,7 @@ TINY = dict(seed=3, num_train=520, num_val=40, epochs=1, progress=False)  # PCA 
 def _no_classic_copy(monkeypatch, tmp_path):
     """Real data at the classic location (cs231n/datasets/coco_captioning) on this machine must not
     change what these tests load."""
-    from cs231n.data import coco as setup_coco
-
-    monkeypatch.setattr(setup_coco, "CLASSIC_DIR", tmp_path / "no-classic-copy")
+    monkeypatch.setattr(coco_files, "CLASSIC_DIR", tmp_path / "no-classic-copy")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +78,7 @@ def test_each_image_has_five_differently_phrased_captions(tiny_data):
 
 
 def test_captions_describe_the_rendered_scene(tiny_sample, tiny_data):
-    saved = json.loads((tiny_sample / coco_sample.FILES["train_scenes"]).read_text())
+    saved = json.loads((tiny_sample / SAMPLE_FILES["train_scenes"]).read_text())
     d = tiny_data
     for img in range(20):
         scene = saved[img]

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import types
 import zipfile
 from pathlib import Path
 
@@ -19,7 +18,9 @@ from _local_server import LocalServer
 
 from cs231n.data import download as dl
 from cs231n.data import coco as setup_coco
+from cs231n.data import coco_files, coco_sample
 from cs231n.data.coco import extract_zip_safely, main, verify_coco_dir
+from cs231n.data.coco_format import FULL_FEATURE_FILES, REAL_STAMP
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "on", "the", "left"]
@@ -87,11 +88,10 @@ def _isolated(monkeypatch, tmp_path):
 
 @pytest.fixture
 def sample_calls(monkeypatch):
-    """Replace cs231n.data.coco_sample with a stub that records ensure_coco_sample's calls."""
+    """Replace the sample builder with a stub that records ensure_coco_sample's calls."""
     calls = []
-    stub = types.ModuleType("cs231n.data.coco_sample")
-    stub.ensure_coco_sample = lambda force=False: calls.append({"force": force}) or Path("coco_sample")
-    monkeypatch.setitem(sys.modules, "cs231n.data.coco_sample", stub)
+    monkeypatch.setattr(coco_sample, "ensure_coco_sample",
+                        lambda force=False: calls.append({"force": force}) or Path("coco_sample"))
     return calls
 
 
@@ -125,7 +125,7 @@ def test_setup_coco_fetches_verifies_and_moves_real_data_into_place(server, tmp_
     assert main(["--url", url]) == 0
     dest = dest_dir(tmp_path)
     verify_coco_dir(dest)
-    stamp = json.loads((dest / setup_coco.STAMP_NAME).read_text())
+    stamp = json.loads((dest / REAL_STAMP).read_text())
     assert stamp["zip_bytes"] == len(good_zip), "setup_coco: the stamp records the wrong zip size"
     leftovers = sorted(p.name for p in dest.parent.iterdir() if not p.name.endswith(".lock"))
     assert leftovers == ["coco_captioning"], f"setup_coco: left behind {leftovers} (the zip should be deleted)"
@@ -146,7 +146,7 @@ def test_setup_coco_resumes_interrupted_download(server, tmp_path, good_zip):
     sent = server.requests_for("/coco_captioning.zip")
     assert [h.get("Range") for h in sent] == [None, f"bytes={cut}-"], \
         f"setup_coco: expected a fresh request then a Range resume, got {[h.get('Range') for h in sent]}"
-    stamp = json.loads((dest_dir(tmp_path) / setup_coco.STAMP_NAME).read_text())
+    stamp = json.loads((dest_dir(tmp_path) / REAL_STAMP).read_text())
     assert stamp["zip_sha256"] == __import__("hashlib").sha256(good_zip).hexdigest(), \
         "setup_coco: the resumed zip differs from the original"
 
@@ -167,13 +167,13 @@ def test_setup_coco_adopts_existing_unstamped_data_without_download(server, tmp_
     url = server.add("/coco_captioning.zip", b"unused")
     assert main(["--url", url]) == 0
     assert server.requests == [], "setup_coco: downloaded although verified data was already there"
-    assert (dest_dir(tmp_path) / setup_coco.STAMP_NAME).is_file(), "setup_coco: did not stamp verified data"
+    assert (dest_dir(tmp_path) / REAL_STAMP).is_file(), "setup_coco: did not stamp verified data"
 
 
 def test_setup_coco_restores_data_after_interrupted_swap(tmp_path, good_zip, server):
     aside = dest_dir(tmp_path).with_name(".coco_captioning.old-999")
     write_coco_folder(aside)
-    (aside / setup_coco.STAMP_NAME).write_text("{}")
+    (aside / REAL_STAMP).write_text("{}")
     url = server.add("/coco_captioning.zip", good_zip)
     assert main(["--url", url]) == 0
     assert setup_coco.real_data_ready(dest_dir(tmp_path)) and not aside.exists(), \
@@ -216,13 +216,10 @@ def test_setup_coco_sample_flag_builds_sample_without_network(server, sample_cal
 
 
 def test_setup_coco_sample_build_failure_is_one_sentence(monkeypatch, capsys):
-    stub = types.ModuleType("cs231n.data.coco_sample")
-
     def broken(force=False):
         raise OSError(28, "No space left on device")
 
-    stub.ensure_coco_sample = broken
-    monkeypatch.setitem(sys.modules, "cs231n.data.coco_sample", stub)
+    monkeypatch.setattr(coco_sample, "ensure_coco_sample", broken)
     assert main(["--sample"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err, f"setup_coco --sample: {err!r}"
@@ -382,13 +379,13 @@ def test_setup_coco_sh_http_error_exits_nonzero_with_one_sentence(server, tmp_pa
 def classic_dir(tmp_path, monkeypatch):
     """The classic location (cs231n/datasets/coco_captioning) moved under tmp_path."""
     folder = tmp_path / "cs231n" / "datasets" / "coco_captioning"
-    monkeypatch.setattr(setup_coco, "CLASSIC_DIR", folder)
+    monkeypatch.setattr(coco_files, "CLASSIC_DIR", folder)
     monkeypatch.delenv("CS231N_COCO", raising=False)
     return folder
 
 
 def drop_full_features(folder):
-    for name in setup_coco.FULL_FEATURE_FILES:
+    for name in FULL_FEATURE_FILES:
         (folder / name).unlink()
     return folder
 
@@ -403,7 +400,7 @@ def test_load_coco_data_uses_the_classic_location_verified_in_place(classic_dir,
     assert data["train_features"].shape == (IMAGES["train"], 512), "load_coco_data: wrong features from the classic folder"
     assert "verified the existing files" in out and str(classic_dir) in out, \
         f"load_coco_data: should say it verified the classic folder in place; printed {out!r}"
-    assert (classic_dir / setup_coco.STAMP_NAME).is_file(), "load_coco_data: did not stamp the verified folder"
+    assert (classic_dir / REAL_STAMP).is_file(), "load_coco_data: did not stamp the verified folder"
     capsys.readouterr()
     coco_utils.load_coco_data(base_dir=coco_utils.BASE_DIR)  # the classic call: same data, no second check
     out = capsys.readouterr().out
@@ -416,7 +413,7 @@ def test_load_coco_data_uses_an_unstamped_copy_in_datasets(tmp_path, classic_dir
     write_coco_folder(dest_dir(tmp_path))
     data = coco_utils.load_coco_data()
     assert data["source"] == "coco", "load_coco_data: ignored real data copied into datasets/coco_captioning"
-    assert (dest_dir(tmp_path) / setup_coco.STAMP_NAME).is_file(), "load_coco_data: did not stamp the copy"
+    assert (dest_dir(tmp_path) / REAL_STAMP).is_file(), "load_coco_data: did not stamp the copy"
 
 
 def test_real_data_without_full_features_serves_pca_and_names_the_command_otherwise(tmp_path, classic_dir):

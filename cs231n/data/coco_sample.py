@@ -21,44 +21,21 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+from tqdm.auto import tqdm
 
 from cs231n.data import scenes
-from cs231n.data.paths import datasets_dir
+from cs231n.data.coco_files import sample_dir, sample_is_current
+from cs231n.data.coco_format import (CAPTION_LENGTH, MAX_WORDS, SAMPLE_FILES, SAMPLE_STAMP, SAMPLE_VERSION,
+                                     SPECIAL_TOKENS)
+from cs231n.data.folder_lock import folder_lock
+from cs231n.models import scene_net
 
-SAMPLE_DIRNAME = "coco_sample"
-MAX_CAPTION_LEN = 17  # <START> + at most 15 words + <END>, as in the real data
-SPECIAL_TOKENS = ["<NULL>", "<START>", "<END>", "<UNK>"]
 PCA_DIM = 512
-COMPLETE_STAMP = ".complete"
-# Bump when the scenes, captions or SceneNet change: an older cached sample is then rebuilt.
-SAMPLE_VERSION = 2
-FILES = {
-    "captions": "scenes_captions.h5",
-    "vocab": "scenes_vocab.json",
-    "train_features_pca": "train_scenenet_fc_pca512.h5",
-    "val_features_pca": "val_scenenet_fc_pca512.h5",
-    "train_features": "train_scenenet_fc1024.h5",
-    "val_features": "val_scenenet_fc1024.h5",
-    "train_urls": "train_image_paths.txt",
-    "val_urls": "val_image_paths.txt",
-    "train_scenes": "train_scenes.json",
-    "val_scenes": "val_scenes.json",
-}
-
-
-def sample_dir():
-    return datasets_dir() / SAMPLE_DIRNAME
-
-
-def sample_is_current(out=None):
-    """True when the sample in `out` is complete and was built by this version of the code."""
-    out = Path(out) if out is not None else sample_dir()
-    if not (out / COMPLETE_STAMP).is_file():
-        return False
-    try:
-        return json.loads((out / "MANIFEST.json").read_text()).get("version") == SAMPLE_VERSION
-    except (OSError, ValueError):
-        return False
+SCENE_NET_FILE = "scene_net.pt"
+# What the scene classifier learns to tell apart (its heads, in this order: the order fixes the
+# initial weights, so changing it changes the sample).
+HEAD_SIZES = {"class": len(scenes.CLASS_NAMES), "size": len(scenes.SIZES),
+              "position": len(scenes.POSITIONS), "background": len(scenes.BACKGROUNDS)}
 
 
 def ensure_coco_sample(force=False, verbose=True):
@@ -70,38 +47,42 @@ def ensure_coco_sample(force=False, verbose=True):
     out = sample_dir()
     if sample_is_current(out) and not force:
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out.parent / f".{SAMPLE_DIRNAME}.lock", "w") as lock:
-        try:
-            import fcntl
-        except ImportError:  # not POSIX: no lock
-            pass
-        else:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    with folder_lock(out):
         if sample_is_current(out) and not force:
             return out
         if verbose:
-            why = "outdated, rebuilding" if (out / COMPLETE_STAMP).is_file() else "about a minute, once"
+            why = "outdated, rebuilding" if (out / SAMPLE_STAMP).is_file() else "about a minute, once"
             print(f"COCO captioning: building the embedded sample in {out} ({why})")
         build_coco_sample(out, progress=verbose)
     return out
+
+
+def load_scene_classifier(verbose=True):
+    """The trained scene classifier in eval mode and its class names; builds the sample if needed.
+
+    Returns (model, class_names). The model takes (N, 3, 64, 64) images normalised with
+    IMAGENET_MEAN/STD (cs231n.models.normalization) and returns class scores (N, 30). It is trained
+    once, with the embedded COCO sample, and cached at datasets/coco_sample/scene_net.pt.
+    """
+    path = ensure_coco_sample(verbose=verbose) / SCENE_NET_FILE
+    model, class_names, val_accuracy = scene_net.load_scene_net(path)
+    if verbose:
+        print(f"Scene classifier: {len(class_names)} classes, validation accuracy {100 * val_accuracy:.1f}% "
+              f"(trained by cs231n on the generated scenes, cached at {path})")
+    return model, class_names
 
 
 def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_per_image=5, epochs=3,
                       progress=True):
     """Generate the sample into out_dir. It is written to a temporary folder and moved into place
     only once complete, so an interrupted build never leaves a half-written sample behind."""
-    from tqdm.auto import tqdm
-
-    from cs231n.models import scene_net  # torch: only needed to build the sample, not to load it
-
     t0 = time.time()
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=out_dir.name + ".building-", dir=out_dir.parent))
     rng = np.random.default_rng(seed)
 
-    vocab = SPECIAL_TOKENS + scenes.caption_words()
+    vocab = list(SPECIAL_TOKENS) + scenes.caption_words()
     word_to_idx = {w: i for i, w in enumerate(vocab)}
     splits = {}
     for split, n in (("train", num_train), ("val", num_val)):
@@ -127,24 +108,24 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
 
     labels = {s: _labels(splits[s]["scenes"]) for s in splits}
     model, val_acc = scene_net.train_scene_net(splits["train"]["images"], labels["train"],
-                                               splits["val"]["images"], labels["val"],
+                                               splits["val"]["images"], labels["val"], HEAD_SIZES,
                                                epochs=epochs, seed=seed, progress=progress)
-    scene_net.save_scene_net(model, tmp / scene_net.CHECKPOINT_NAME, val_acc)
+    scene_net.save_scene_net(model, tmp / SCENE_NET_FILE, scenes.CLASS_NAMES, val_acc)
 
     feats = {s: scene_net.embed_images(model, splits[s]["images"]) for s in splits}
     mean, components = fit_pca(feats["train"], PCA_DIM)
-    with h5py.File(tmp / FILES["captions"], "w") as f:
+    with h5py.File(tmp / SAMPLE_FILES["captions"], "w") as f:
         for s in splits:
             f.create_dataset(f"{s}_captions", data=splits[s]["captions"])
             f.create_dataset(f"{s}_image_idxs", data=splits[s]["image_idxs"])
     for s in splits:
-        with h5py.File(tmp / FILES[f"{s}_features"], "w") as f:
+        with h5py.File(tmp / SAMPLE_FILES[f"{s}_features"], "w") as f:
             f.create_dataset("features", data=feats[s])
-        with h5py.File(tmp / FILES[f"{s}_features_pca"], "w") as f:
+        with h5py.File(tmp / SAMPLE_FILES[f"{s}_features_pca"], "w") as f:
             f.create_dataset("features", data=((feats[s] - mean) @ components.T).astype(np.float32))
-        (tmp / FILES[f"{s}_urls"]).write_text("\n".join(splits[s]["paths"]) + "\n")
-        (tmp / FILES[f"{s}_scenes"]).write_text(json.dumps(splits[s]["scenes"]))
-    (tmp / FILES["vocab"]).write_text(json.dumps({"idx_to_word": vocab, "word_to_idx": word_to_idx}))
+        (tmp / SAMPLE_FILES[f"{s}_urls"]).write_text("\n".join(splits[s]["paths"]) + "\n")
+        (tmp / SAMPLE_FILES[f"{s}_scenes"]).write_text(json.dumps(splits[s]["scenes"]))
+    (tmp / SAMPLE_FILES["vocab"]).write_text(json.dumps({"idx_to_word": vocab, "word_to_idx": word_to_idx}))
     manifest = {"what": "embedded COCO-format sample of generated scenes (not COCO photos)",
                 "version": SAMPLE_VERSION,
                 "seed": seed, "num_train": num_train, "num_val": num_val,
@@ -152,7 +133,7 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
                 "pca_dim": PCA_DIM, "scene_classifier_val_accuracy": val_acc,
                 "build_seconds": round(time.time() - t0, 1)}
     (tmp / "MANIFEST.json").write_text(json.dumps(manifest, indent=1))
-    (tmp / COMPLETE_STAMP).write_text("ok\n")
+    (tmp / SAMPLE_STAMP).write_text("ok\n")
 
     old = out_dir.with_name(out_dir.name + ".old")
     if out_dir.exists():
@@ -169,11 +150,11 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
 def encode_caption(text, word_to_idx):
     """'a red circle' -> int32 (17,) [<START>, a, red, circle, <END>, <NULL>, ...]; unknown words -> <UNK>."""
     words = text.split()
-    if len(words) > MAX_CAPTION_LEN - 2:
-        raise ValueError(f"caption has {len(words)} words, at most {MAX_CAPTION_LEN - 2} fit: {text!r}")
+    if len(words) > MAX_WORDS:
+        raise ValueError(f"caption has {len(words)} words, at most {MAX_WORDS} fit: {text!r}")
     unk = word_to_idx["<UNK>"]
     ids = [word_to_idx["<START>"]] + [word_to_idx.get(w, unk) for w in words] + [word_to_idx["<END>"]]
-    return np.array(ids + [word_to_idx["<NULL>"]] * (MAX_CAPTION_LEN - len(ids)), dtype=np.int32)
+    return np.array(ids + [word_to_idx["<NULL>"]] * (CAPTION_LENGTH - len(ids)), dtype=np.int32)
 
 
 def fit_pca(x, dim):
@@ -198,9 +179,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Build the embedded COCO-format sample of generated scenes.")
     parser.add_argument("--force", action="store_true", help="rebuild even if the sample is complete")
     args = parser.parse_args(argv)
-    out = sample_dir()
-    if sample_is_current(out) and not args.force:
-        print(f"COCO captioning: embedded sample already built ({out})")
+    if sample_is_current() and not args.force:
+        print(f"COCO captioning: embedded sample already built ({sample_dir()})")
         return
     ensure_coco_sample(force=args.force)
 

@@ -14,3 +14,12 @@ def datasets_dir():
 def offline_forced():
     """True when CS231N_OFFLINE=1: every loader then uses its embedded default without a network try."""
     return os.environ.get("CS231N_OFFLINE", "") not in ("", "0")
+
+
+def display_path(path):
+    """A path relative to the current folder when it lies below it (shorter lines), else absolute."""
+    path = Path(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

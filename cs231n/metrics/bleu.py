@@ -18,20 +18,10 @@ from collections import Counter
 import numpy as np
 from nltk.translate.bleu_score import SmoothingFunction, corpus_bleu
 
+from cs231n.checks import to_numpy
+from cs231n.data.coco_format import caption_words
+
 _SMOOTHING = SmoothingFunction().method1
-_SPECIAL = ("<NULL>", "<START>", "<END>")
-
-
-def _tokens(caption, idx_to_word):
-    """The words of one caption (an iterable of indices), up to <END>, without special tokens."""
-    words = []
-    for idx in caption:
-        word = idx_to_word[int(idx)]
-        if word == "<END>":
-            break
-        if word not in _SPECIAL:
-            words.append(word)
-    return words
 
 
 def image_references(data, split):
@@ -52,14 +42,8 @@ def image_references(data, split):
     image_idxs, position = np.unique(caption_image, return_inverse=True)  # position: (n_captions,)
     refs = [[] for _ in range(len(image_idxs))]
     for caption, m in zip(captions, position.reshape(-1)):
-        refs[m].append(_tokens(caption, idx_to_word))
+        refs[m].append(caption_words(caption, idx_to_word, keep_start_end=False))
     return image_idxs, refs
-
-
-def _to_numpy(x):
-    if hasattr(x, "detach"):  # a torch tensor, without importing torch here
-        return x.detach().cpu().numpy()
-    return np.asarray(x)
 
 
 def bleu4(model, data, split="val", max_images=None, beam_size=1, batch_size=500):
@@ -85,8 +69,9 @@ def bleu4(model, data, split="val", max_images=None, beam_size=1, batch_size=500
     hypotheses = []
     for start in range(0, len(image_idxs), batch_size):
         batch = features[image_idxs[start:start + batch_size]]
-        sampled = _to_numpy(model.sample(batch, max_length=30, **kwargs))
-        hypotheses += [_tokens(caption, data["idx_to_word"]) for caption in sampled]
+        sampled = to_numpy(model.sample(batch, max_length=30, **kwargs))
+        hypotheses += [caption_words(caption, data["idx_to_word"], keep_start_end=False)
+                       for caption in sampled]
     return float(corpus_bleu(refs, hypotheses, smoothing_function=_SMOOTHING))
 
 
@@ -102,7 +87,8 @@ def most_frequent_caption_bleu4(data, split="val", max_images=None):
     - score: Its corpus BLEU-4 on the split (references as in bleu4).
     - caption: That caption, as a string of words.
     """
-    counts = Counter(tuple(_tokens(c, data["idx_to_word"])) for c in data["train_captions"])
+    counts = Counter(tuple(caption_words(c, data["idx_to_word"], keep_start_end=False))
+                     for c in data["train_captions"])
     words = list(max(counts.items(), key=lambda item: item[1])[0])
     _, refs = image_references(data, split)
     if max_images is not None:

@@ -2,44 +2,47 @@
 
 The real captioning features are VGG16's fc7 activations, a network trained to name ImageNet classes.
 SceneNet mirrors that pipeline on the scenes. Its classifier names the colour and kind of the shape
-(30 classes) from globally max-pooled convolutional features (SqueezeNet pools globally too); pooling
-makes it blind to where the shape is, which is why it learns in a few epochs. Its "fc" features keep
-the where: the feature maps averaged over a 4x4 grid (64 x 16 = 1024 numbers), trained through linear
-auxiliary heads to tell class, size, position and background apart, so that they describe everything
-a caption mentions. Those are the captioning features. The network-visualization notebook uses the same trained model as its offline
-classifier.
+from globally max-pooled convolutional features (SqueezeNet pools globally too); pooling makes it
+blind to where the shape is, which is why it learns in a few epochs. Its "fc" features keep the where:
+the feature maps averaged over a 4x4 grid (64 x 16 = 1024 numbers), trained through linear auxiliary
+heads to tell class, size, position and background apart, so that they describe everything a caption
+mentions. Those are the captioning features.
+
+The network knows nothing of the scenes themselves: the caller names the heads and their sizes
+(`cs231n.data.coco_sample` trains it on the scenes and loads it for the network-visualization notebook).
 """
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
-from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
-from cs231n.data.scenes import BACKGROUNDS, CLASS_NAMES, POSITIONS, SIZES
+from cs231n.models.normalization import IMAGENET_MEAN, IMAGENET_STD
 
 FEATURE_DIM = 1024
-NUM_CLASSES = len(CLASS_NAMES)
-CHECKPOINT_NAME = "scene_net.pt"
 
 
 class SceneNet(nn.Module):
-    """Input: (N, 3, 64, 64) images normalised with SQUEEZENET_MEAN/STD. Output: class scores (N, 30)."""
+    """Input: (N, 3, 64, 64) images normalised with IMAGENET_MEAN/STD. Output: class scores (N, C).
 
-    def __init__(self, num_classes=NUM_CLASSES):
+    head_sizes: {head name: number of labels}, with a "class" head (C labels, the classifier's); every
+    head is a linear layer on the fc features, used only in training.
+    """
+
+    def __init__(self, head_sizes):
         super().__init__()
+        if "class" not in head_sizes:
+            raise ValueError(f"SceneNet: head_sizes needs a 'class' entry, got {sorted(head_sizes)}")
 
         def block(c_in, c_out):
             return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
                     nn.MaxPool2d(2)]
 
         self.features = nn.Sequential(*block(3, 16), *block(16, 32), *block(32, 64))  # (N, 64, 8, 8)
-        self.classifier = nn.Linear(64, num_classes)
+        self.classifier = nn.Linear(64, head_sizes["class"])
         # Linear heads on the fc features, used only in training, so that those features are pushed to
         # separate everything a caption mentions, not only the class.
-        self.aux = nn.ModuleDict({"class": nn.Linear(FEATURE_DIM, num_classes),
-                                  "size": nn.Linear(FEATURE_DIM, len(SIZES)),
-                                  "position": nn.Linear(FEATURE_DIM, len(POSITIONS)),
-                                  "background": nn.Linear(FEATURE_DIM, len(BACKGROUNDS))})
+        self.aux = nn.ModuleDict({name: nn.Linear(FEATURE_DIM, n) for name, n in head_sizes.items()})
 
     def embed(self, x):
         """The fc features (N, 1024), the analogue of VGG16's fc7: the 64 feature maps averaged over a
@@ -53,21 +56,20 @@ class SceneNet(nn.Module):
 def normalize_images(images):
     """uint8 images (N, H, W, 3) -> float tensor (N, 3, H, W) normalised like SqueezeNet's input."""
     x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255)
-    x = (x - torch.from_numpy(SQUEEZENET_MEAN)) / torch.from_numpy(SQUEEZENET_STD)
+    x = (x - torch.from_numpy(IMAGENET_MEAN)) / torch.from_numpy(IMAGENET_STD)
     return x.permute(0, 3, 1, 2).contiguous()
 
 
-def train_scene_net(images, labels, val_images, val_labels, epochs=3, batch_size=32, seed=0, progress=True):
+def train_scene_net(images, labels, val_images, val_labels, head_sizes, epochs=3, batch_size=32, seed=0,
+                    progress=True):
     """Train a SceneNet on uint8 images (N, 64, 64, 3).
 
-    labels / val_labels: dicts of int arrays with keys 'class', 'size', 'position', 'background'.
-    Returns (model in eval mode, validation accuracy on the 'class' labels).
+    labels / val_labels: dicts of int arrays, one per head of head_sizes ({name: number of labels},
+    with 'class'). Returns (model in eval mode, validation accuracy on the 'class' labels).
     """
-    from tqdm.auto import tqdm
-
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = SceneNet()
+    model = SceneNet(head_sizes)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     x_all = normalize_images(images)
     y_all = {k: torch.from_numpy(np.asarray(v, dtype=np.int64)) for k, v in labels.items()}
@@ -110,26 +112,22 @@ def embed_images(model, images, batch_size=500):
                            for i in range(0, len(images), batch_size)]).astype(np.float32)
 
 
-def save_scene_net(model, path, val_accuracy):
-    torch.save({"state_dict": model.state_dict(), "class_names": CLASS_NAMES,
+def save_scene_net(model, path, class_names, val_accuracy):
+    """Write the weights, the class names and the validation accuracy to a checkpoint file."""
+    torch.save({"state_dict": model.state_dict(), "class_names": list(class_names),
                 "val_accuracy": val_accuracy}, path)
 
 
-def load_scene_classifier(verbose=True):
-    """The trained scene classifier in eval mode and its class names; builds the sample if needed.
+def load_scene_net(path):
+    """(model in eval mode, class names, validation accuracy) from a checkpoint of save_scene_net.
 
-    Returns (model, class_names). The model takes (N, 3, 64, 64) images normalised with
-    SQUEEZENET_MEAN/STD and returns class scores (N, 30). It is trained once, with the embedded COCO
-    sample, and cached at datasets/coco_sample/scene_net.pt.
+    The heads' sizes are read off the saved weights, so a checkpoint needs nothing else to be rebuilt.
     """
-    from cs231n.data.coco_sample import ensure_coco_sample
-
-    path = ensure_coco_sample(verbose=verbose) / CHECKPOINT_NAME
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    model = SceneNet(num_classes=len(ckpt["class_names"]))
-    model.load_state_dict(ckpt["state_dict"])
+    state = ckpt["state_dict"]
+    heads = {key.split(".")[1]: state[key].shape[0] for key in state
+             if key.startswith("aux.") and key.endswith(".weight")}
+    model = SceneNet(heads)
+    model.load_state_dict(state)
     model.eval()
-    if verbose:
-        print(f"Scene classifier: {len(ckpt['class_names'])} classes, validation accuracy "
-              f"{100 * ckpt['val_accuracy']:.1f}% (trained by cs231n on the generated scenes, cached at {path})")
-    return model, list(ckpt["class_names"])
+    return model, list(ckpt["class_names"]), float(ckpt["val_accuracy"])
