@@ -54,7 +54,8 @@ def start_notebook(seed=231, *, figsize=(10.0, 8.0), dpi=None, gpu=True):
         plt.rcParams["figure.dpi"] = dpi
     plt.rcParams["image.interpolation"] = "nearest"
     plt.rcParams["image.cmap"] = "gray"
-    print(f"device: {device}, {torch.get_num_threads()} CPU thread(s), seed {seed}")
+    threads = torch.get_num_threads()
+    print(f"device: {device}, {threads} CPU thread{'s' if threads > 1 else ''}, seed {seed}")
     return Notebook(device=device, seed=seed)
 
 
