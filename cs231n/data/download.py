@@ -180,7 +180,7 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
     if offline_forced():
         raise OfflineError(f"Not downloading {name} because CS231N_OFFLINE=1; unset it to use the "
                            f"network.", url=url)
-    _check_host_resolves(url, name, min(timeout, _DNS_TIMEOUT_S))
+    check_reachable(url, name, min(timeout, _DNS_TIMEOUT_S))
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
     if progress is None:
@@ -329,31 +329,49 @@ def _html_error(url, name, part, offset):
                         f"moved file); check the URL in a browser.", reason="html", url=url)
 
 
-def _check_host_resolves(url, name, timeout):
-    """Raise OfflineError if the URL's host cannot be resolved within ``timeout`` seconds.
+def check_reachable(url, name, timeout=None, *, connect=False):
+    """Raise OfflineError unless the URL's host answers within ``timeout`` seconds (default 5).
 
-    Skipped when a proxy will do the lookup for us."""
+    Looks the host's address up and, with ``connect=True``, opens a TCP connection to it; both in a
+    daemon thread, since a DNS lookup has no timeout of its own. Skipped when a proxy will do the
+    lookup for us. ``name`` (what is to be fetched) goes into the message. Callers whose download
+    has no timeout (torchvision's) call this first, so that no network means an answer in seconds.
+    """
     parts = urllib.parse.urlparse(url)
     host = parts.hostname
     if not host or (urllib.request.getproxies().get(parts.scheme) and not urllib.request.proxy_bypass(host)):
         return
+    timeout = _DNS_TIMEOUT_S if timeout is None else timeout
+    address = (host, parts.port or (443 if parts.scheme == "https" else 80))
     outcome = []
 
-    def resolve():
+    def probe():
         try:
-            socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+            if connect:
+                socket.create_connection(address, timeout=timeout).close()
+            else:
+                socket.getaddrinfo(*address, type=socket.SOCK_STREAM)
             outcome.append(None)
         except OSError as e:
             outcome.append(e)
 
-    worker = threading.Thread(target=resolve, daemon=True)
+    worker = threading.Thread(target=probe, daemon=True)
     worker.start()
     worker.join(timeout)
     if not outcome:
-        raise OfflineError(f"Cannot reach {host}: looking up its address took over {timeout:g} s, so "
-                           f"{name} was not downloaded; you seem to be offline.", url=url)
-    if isinstance(outcome[0], socket.gaierror):
-        _raise_for_connection_error(url, name, outcome[0])
+        what = "connecting to it" if connect else "looking up its address"
+        raise OfflineError(f"Cannot reach {host}: {what} took over {timeout:g} s, so {name} was not "
+                           f"downloaded; you seem to be offline.", url=url)
+    error = outcome[0]
+    if isinstance(error, socket.gaierror):
+        _raise_for_connection_error(url, name, error)
+    if error is not None and connect:
+        raise OfflineError(f"Cannot reach {host} ({error.strerror or error}) to download {name}; you seem "
+                           f"to be offline.", url=url)
+
+
+# The name cs231n/data/pretrained.py calls; remove once it calls check_reachable.
+_check_host_resolves = check_reachable
 
 
 def _raise_for_connection_error(url, name, reason):

@@ -19,14 +19,15 @@ import io
 import os
 import shutil
 import socket
-import threading
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import torch
+import torchvision.datasets as dset
+import torchvision.transforms as T
 
+from cs231n.data.download import OfflineError, check_reachable, file_digest
 from cs231n.data.paths import datasets_dir, offline_forced
 
 # Where Debian's dataset-fashion-mnist package puts the original gzip files (read-only);
@@ -54,9 +55,6 @@ def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
     - dataset: a torchvision MNIST or FashionMNIST dataset with transform ToTensor; dataset.gan_name
       is "MNIST" or "Fashion-MNIST".
     """
-    import torchvision.datasets as dset
-    import torchvision.transforms as T
-
     root = Path(root) if root is not None else datasets_dir()
     if system_dir is None:
         system_dir = os.environ.get("CS231N_FASHION_MNIST_DIR") or FASHION_MNIST_SYSTEM_DIR
@@ -95,8 +93,6 @@ def _say(verbose, line):
 
 
 def _mnist_ready(root):
-    import torchvision.datasets as dset
-
     raw = Path(root) / "MNIST" / "raw"
     return all((raw / name[: -len(".gz")]).is_file() for name, _ in dset.MNIST.resources)
 
@@ -107,12 +103,12 @@ def download_mnist(root=None, timeout=30):
     Returns None on success, else a short reason. A quick probe of torchvision's first mirror comes
     first, so that an unreachable network fails in seconds instead of timing out file by file.
     """
-    import torchvision.datasets as dset
-
     root = Path(root) if root is not None else datasets_dir()
-    host = urllib.parse.urlparse(dset.MNIST.mirrors[0]).hostname
-    if not _reachable(dset.MNIST.mirrors[0], timeout=min(timeout, 10)):
-        return f"offline, cannot reach {host}"
+    mirror = dset.MNIST.mirrors[0]
+    try:
+        check_reachable(mirror, "MNIST", timeout=min(timeout, 10), connect=True)
+    except OfflineError:
+        return f"offline, cannot reach {urllib.parse.urlparse(mirror).hostname}"
     chatter = io.StringIO()  # torchvision prints a line per file and mirror; we print one line in all
     old_timeout = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout)  # a stalled connection must not hang the notebook
@@ -128,29 +124,6 @@ def download_mnist(root=None, timeout=30):
     return None
 
 
-def _reachable(url, timeout):
-    """True when url's host accepts a TCP connection within timeout seconds, DNS lookup included.
-
-    With a proxy configured for the scheme we cannot tell, and answer True."""
-    parts = urllib.parse.urlparse(url)
-    if urllib.request.getproxies().get(parts.scheme):
-        return True
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    outcome = []
-
-    def probe():
-        try:
-            socket.create_connection((parts.hostname, port), timeout=timeout).close()
-            outcome.append(True)
-        except OSError:
-            outcome.append(False)
-
-    worker = threading.Thread(target=probe, daemon=True)  # getaddrinfo itself has no timeout
-    worker.start()
-    worker.join(timeout + 1)
-    return bool(outcome and outcome[0])
-
-
 def _prepare_fashion_mnist(root, system_dir):
     """Lay Debian's Fashion-MNIST gzip files out as torchvision expects (root/FashionMNIST/raw).
 
@@ -159,8 +132,6 @@ def _prepare_fashion_mnist(root, system_dir):
     linked in, and decompressed to a temporary name that is moved into place only once its IDX
     header and length agree. Returns None when ready, else a sentence fragment naming the problem.
     """
-    import torchvision.datasets as dset
-
     raw = Path(root) / "FashionMNIST" / "raw"
     names = [n for n, _ in dset.FashionMNIST.resources]
     missing = [n for n in names if not (raw / n[: -len(".gz")]).is_file()]
@@ -172,7 +143,7 @@ def _prepare_fashion_mnist(root, system_dir):
     sums = _dpkg_md5sums(system_dir)
     for name in missing:
         src = system_dir / name
-        if name in sums and _md5(src) != sums[name]:
+        if name in sums and file_digest(src, "md5") != sums[name]:
             return f"{src} does not match its package checksum (reinstall dataset-fashion-mnist)"
         link = raw / name
         if link.is_symlink() and not link.exists():  # dangling link left by an older install
@@ -206,12 +177,6 @@ def _dpkg_md5sums(system_dir):
         if path.startswith(prefix):
             sums[path[len(prefix):]] = digest
     return sums
-
-
-def _md5(path):
-    from cs231n.data.download import file_digest
-
-    return file_digest(path, "md5")
 
 
 def _idx_complete(path):
