@@ -213,7 +213,9 @@ def test_transformer_official_import_cell_works():
     exec("from cs231n.transformer_layers import *\n"
          "from cs231n.classifiers.transformer import CaptioningTransformer\n"
          "from cs231n.captioning_solver_transformer import CaptioningSolverTransformer", ns)
-    for name in ("PositionalEncoding", "MultiHeadAttention", "CaptioningTransformer", "CaptioningSolverTransformer"):
+    # torch too: the official notebook calls torch.manual_seed and torch.randn without importing torch.
+    for name in ("PositionalEncoding", "MultiHeadAttention", "CaptioningTransformer", "CaptioningSolverTransformer",
+                 "torch"):
         assert name in ns, f"the official Transformer notebook's imports do not give {name}"
 
 
