@@ -17,24 +17,10 @@ import numpy as np
 
 # What `from cs231n.rnn_layers import *` gives: the layers (the classic notebooks and the classic
 # classifiers/rnn.py star-import this module), not numpy; they import numpy themselves.
-__all__ = [
-    "affine_backward",
-    "affine_forward",
-    "lstm_backward",
-    "lstm_forward",
-    "lstm_step_backward",
-    "lstm_step_forward",
-    "rnn_backward",
-    "rnn_forward",
-    "rnn_step_backward",
-    "rnn_step_forward",
-    "sigmoid",
-    "temporal_affine_backward",
-    "temporal_affine_forward",
-    "temporal_softmax_loss",
-    "word_embedding_backward",
-    "word_embedding_forward",
-]
+__all__ = ["affine_backward", "affine_forward", "lstm_backward", "lstm_forward", "lstm_step_backward",
+           "lstm_step_forward", "rnn_backward", "rnn_forward", "rnn_step_backward", "rnn_step_forward", "sigmoid",
+           "temporal_affine_backward", "temporal_affine_forward", "temporal_softmax_loss",
+           "word_embedding_backward", "word_embedding_forward"]
 
 
 def affine_forward(x, w, b):
