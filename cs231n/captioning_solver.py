@@ -6,6 +6,16 @@ from cs231n import optim
 from cs231n.coco_utils import sample_coco_minibatch
 
 
+def iteration_counts(num_train, batch_size, num_epochs):
+    """(iterations per epoch, total iterations) for num_epochs passes over num_train captions.
+
+    An epoch is num_train // batch_size minibatches (at least one); a fractional num_epochs runs that
+    fraction of an epoch's iterations (at least one in all). Both captioning solvers count this way.
+    """
+    iterations_per_epoch = max(num_train // batch_size, 1)
+    return iterations_per_epoch, max(int(round(num_epochs * iterations_per_epoch)), 1)
+
+
 class CaptioningSolver:
     """A CaptioningSolver encapsulates all the logic necessary for training image captioning
     models. It performs stochastic gradient descent using the update rules in optim.py.
@@ -126,9 +136,8 @@ class CaptioningSolver:
 
     def train(self):
         """Run optimization to train the model."""
-        num_train = self.data["train_captions"].shape[0]
-        iterations_per_epoch = max(num_train // self.batch_size, 1)
-        num_iterations = max(int(round(self.num_epochs * iterations_per_epoch)), 1)
+        iterations_per_epoch, num_iterations = iteration_counts(
+            self.data["train_captions"].shape[0], self.batch_size, self.num_epochs)
         start = time.perf_counter()
 
         for t in range(num_iterations):

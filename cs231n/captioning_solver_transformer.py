@@ -4,6 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cs231n.captioning_solver import iteration_counts
 from cs231n.coco_utils import sample_coco_minibatch
 
 
@@ -31,8 +32,8 @@ class CaptioningSolverTransformer:
         Required arguments:
         - model: a CaptioningTransformer
         - data: a dictionary of training and validation data from load_coco_data
-        - idx_to_word: the vocabulary, a list mapping indices to words (unused; kept for the classic
-          signature, which notebooks call with idx_to_word=...)
+        - idx_to_word: the vocabulary, a list mapping indices to words. Accepted for the classic
+          signature (notebooks pass idx_to_word=...) and unused.
 
         Optional arguments:
         - learning_rate: learning rate of the Adam optimizer (default 1e-3)
@@ -43,7 +44,7 @@ class CaptioningSolverTransformer:
         """
         self.model = model
         self.data = data
-        self.idx_to_word = idx_to_word
+        self._null = data["word_to_idx"]["<NULL>"]  # padding: positions holding it carry no loss
 
         self.learning_rate = kwargs.pop("learning_rate", 0.001)
         self.batch_size = kwargs.pop("batch_size", 100)
@@ -65,14 +66,13 @@ class CaptioningSolverTransformer:
     def _step(self):
         """Make a single gradient update. This is called by train() and should not be called manually."""
         captions, features, _ = sample_coco_minibatch(self.data, batch_size=self.batch_size, split="train")
-        device = self.model.output.weight.device
+        weight = next(self.model.parameters())  # where the model lives, and in which dtype
 
         # The model reads <START> w1 ... and predicts w1 ... <END>: the same caption shifted by one.
-        captions_in = torch.as_tensor(captions[:, :-1], dtype=torch.long, device=device)  # (N, T)
-        captions_out = torch.as_tensor(captions[:, 1:], dtype=torch.long, device=device)  # (N, T)
-        mask = captions_out != self.model._null
-        t_features = torch.as_tensor(np.asarray(features), dtype=self.model.output.weight.dtype,
-                                     device=device)
+        captions_in = torch.as_tensor(captions[:, :-1], dtype=torch.long, device=weight.device)  # (N, T)
+        captions_out = torch.as_tensor(captions[:, 1:], dtype=torch.long, device=weight.device)  # (N, T)
+        mask = captions_out != self._null
+        t_features = torch.as_tensor(np.asarray(features), dtype=weight.dtype, device=weight.device)
 
         logits = self.model(t_features, captions_in)
         loss = self.transformer_temporal_softmax_loss(logits, captions_out, mask)
@@ -85,9 +85,8 @@ class CaptioningSolverTransformer:
     def train(self):
         """Run optimization to train the model."""
         self.model.train()
-        num_train = self.data["train_captions"].shape[0]
-        iterations_per_epoch = max(num_train // self.batch_size, 1)
-        num_iterations = max(int(round(self.num_epochs * iterations_per_epoch)), 1)
+        iterations_per_epoch, num_iterations = iteration_counts(
+            self.data["train_captions"].shape[0], self.batch_size, self.num_epochs)
 
         for t in range(num_iterations):
             self._step()
@@ -107,7 +106,7 @@ class CaptioningSolverTransformer:
         captions_all = self.data[f"{split}_captions"]
         image_idxs = self.data[f"{split}_image_idxs"]
         features_all = self.data[f"{split}_features"]
-        weight = self.model.output.weight
+        weight = next(self.model.parameters())  # where the model lives, and in which dtype
         was_training = self.model.training
         self.model.eval()
         total = 0.0
@@ -119,7 +118,7 @@ class CaptioningSolverTransformer:
                                            dtype=weight.dtype, device=weight.device)
                 logits = self.model(features, captions[:, :-1])
                 loss = self.transformer_temporal_softmax_loss(logits, captions[:, 1:],
-                                                              captions[:, 1:] != self.model._null)
+                                                              captions[:, 1:] != self._null)
                 total += loss.item() * captions.shape[0]
         self.model.train(was_training)
         return total / captions_all.shape[0]
