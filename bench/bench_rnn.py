@@ -20,15 +20,12 @@ compare single-threaded with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python ben
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cs231n.rnn_layers import (  # noqa: E402
+from cs231n.rnn_layers import (
     lstm_backward,
     lstm_forward,
     lstm_step_backward,
