@@ -118,39 +118,39 @@ def test_multihead_attention_output_shape_for_cross_attention():
     assert tuple(out.shape) == (2, 3, 8), f"MultiHeadAttention.forward: output shape {tuple(out.shape)}, expected (2, 3, 8)"
 
 
+def _assert_matches_torch(what, mha, query, key, value, attn_mask=None):
+    """mha's output against torch.nn.MultiheadAttention holding the same weights, whose boolean mask is
+    True where attention is NOT allowed (ours: 0 where it is not)."""
+    ref = torch_reference_attention(mha).eval()
+    expected, _ = ref(query, key, value, attn_mask=None if attn_mask is None else attn_mask == 0,
+                      need_weights=False)
+    err = _max_abs(mha(query, key, value, attn_mask=attn_mask), expected)
+    assert err < 1e-10, f"MultiHeadAttention.forward ({what}): output differs from nn.MultiheadAttention by {err:.2e}"
+
+
 def test_multihead_attention_matches_torch_without_mask():
     mha = _random_attention(E=12, H=3)
-    ref = torch_reference_attention(mha).eval()
     torch.manual_seed(1)
     q = torch.randn(4, 5, 12, dtype=torch.float64)
     k = torch.randn(4, 7, 12, dtype=torch.float64)
     v = torch.randn(4, 7, 12, dtype=torch.float64)
-    expected, _ = ref(q, k, v, need_weights=False)
-    err = _max_abs(mha(q, k, v), expected)
-    assert err < 1e-10, f"MultiHeadAttention.forward: output differs from nn.MultiheadAttention by {err:.2e}"
+    _assert_matches_torch("no mask", mha, q, k, v)
 
 
 def test_multihead_attention_matches_torch_with_causal_mask():
     mha = _random_attention(E=8, H=2)
-    ref = torch_reference_attention(mha).eval()
     torch.manual_seed(2)
     x = torch.randn(3, 6, 8, dtype=torch.float64)
-    mask = torch.tril(torch.ones(6, 6, dtype=torch.bool))
-    expected, _ = ref(x, x, x, attn_mask=~mask, need_weights=False)
-    err = _max_abs(mha(x, x, x, attn_mask=mask), expected)
-    assert err < 1e-10, f"MultiHeadAttention.forward (causal mask): output differs from torch by {err:.2e}"
+    _assert_matches_torch("causal mask", mha, x, x, x, attn_mask=torch.tril(torch.ones(6, 6, dtype=torch.bool)))
 
 
 def test_multihead_attention_matches_torch_with_rectangular_01_mask():
     mha = _random_attention(E=8, H=2)
-    ref = torch_reference_attention(mha).eval()
     torch.manual_seed(3)
     q, kv = torch.randn(2, 4, 8, dtype=torch.float64), torch.randn(2, 5, 8, dtype=torch.float64)
     mask = (torch.rand(4, 5) > 0.5).long()  # (S, T) of 0/1 numbers
     mask[:, 0] = 1  # every query may attend to something
-    expected, _ = ref(q, kv, kv, attn_mask=mask == 0, need_weights=False)
-    err = _max_abs(mha(q, kv, kv, attn_mask=mask), expected)
-    assert err < 1e-10, f"MultiHeadAttention.forward (0/1 mask of shape (S, T)): differs from torch by {err:.2e}"
+    _assert_matches_torch("0/1 mask of shape (S, T)", mha, q, kv, kv, attn_mask=mask)
 
 
 def test_multihead_attention_weights_match_torch_per_head():
