@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-# Per-channel mean and standard deviation of ImageNet, which SqueezeNet (and our offline models) expect.
-SQUEEZENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-SQUEEZENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+from cs231n.models.normalization import IMAGENET_MEAN, IMAGENET_STD
+
+# The classic names of the ImageNet input statistics (cs231n.models.normalization), which SqueezeNet
+# and the offline stand-ins expect.
+SQUEEZENET_MEAN = IMAGENET_MEAN
+SQUEEZENET_STD = IMAGENET_STD
 
 
 def image_from_url(url, timeout=10):
@@ -40,7 +43,8 @@ def image_from_url(url, timeout=10):
 
 
 def load_image(filename, size=None):
-    """Load an image file as uint8 (H, W, 3), optionally resized so its shorter side is `size`.
+    """Load an image file as uint8 (H, W, 3), optionally resized so its shorter side is `size`
+    (`resize_shorter_side`, the resize of the classic helper and of torchvision's Resize).
 
     Raises FileNotFoundError or ValueError with a sentence naming the file when it is missing or is
     not an image.
@@ -54,11 +58,25 @@ def load_image(filename, size=None):
         img.load()
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"{path} is not an image Pillow can read ({e}); give a JPEG or PNG file.") from e
+    img = img.convert("RGB")
     if size is not None:
-        w, h = img.size
-        scale = size / min(w, h)
-        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BICUBIC)
+        img = resize_shorter_side(img, size)
     return _to_rgb_array(img)
+
+
+def resize_shorter_side(img, size):
+    """Resize a PIL image so its shorter side is `size` pixels, keeping the aspect ratio (the longer
+    side rounded down), with Pillow's antialiased bilinear filter: exactly what torchvision's
+    ``Resize(size)`` does to a PIL image, the first step of the classic ``preprocess``. An image
+    already of that size comes back as it is."""
+    w, h = img.size
+    if w <= h:
+        new_w, new_h = size, int(size * h / w)
+    else:
+        new_w, new_h = int(size * w / h), size
+    if (new_w, new_h) == (w, h):
+        return img
+    return img.resize((new_w, new_h), Image.BILINEAR)
 
 
 def blur_image(X):

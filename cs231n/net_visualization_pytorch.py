@@ -3,7 +3,8 @@
 Every technique here asks the same question of a trained classifier -- how does a class score change
 when the *image* changes? -- so every function differentiates with respect to the image and leaves the
 model's parameters exactly as they were. The model is expected in eval mode, taking normalised images
-(N, 3, H, W) (see `preprocess`) and returning class scores (N, C).
+(N, 3, H, W) (see `preprocess`) and returning class scores (N, C). The notebook's model and images come
+from `cs231n.data.net_visualization.load_model_and_images`.
 """
 
 import torch
@@ -11,63 +12,11 @@ import torch.nn.functional as F
 from PIL import Image
 from scipy.ndimage import gaussian_filter1d
 
-from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD
-from cs231n.torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
-from cs231n.torch_utils import rescale  # noqa: F401  (re-exported: part of the classic API)
+from cs231n.models.normalization import IMAGENET_MEAN, IMAGENET_STD
+from cs231n.torch_utils import image_to_tensor, rescale, show_image_row, tensor_to_image
 
-
-def load_model_and_images(num=None, device=None):
-    """The classifier and the images this notebook visualises, with one line saying which they are.
-
-    Real: SqueezeNet 1.1 with torchvision's ImageNet weights (downloaded once into torchvision's own
-    cache) and the classic ImageNet validation images (`load_imagenet_val`). Embedded default, used
-    when either cannot be had or CS231N_OFFLINE=1: the scene classifier of `cs231n.models.scene_net` and
-    generated scenes. The two are never mixed.
-
-    Inputs:
-    - num: Number of images (max of 25)
-    - device: Where to put the model (default: `pick_device()`)
-
-    Returns (model, X, y, class_names, source):
-    - model: in eval mode on device, its parameters frozen (requires_grad False): only the images
-      get gradients in this notebook
-    - X: uint8 array (N, S, S, 3), S = 224 (ImageNet) or 64 (scenes); y: int64 array (N,)
-    - class_names: list of the model's C class names
-    - source: "imagenet" or "scenes"
-    """
-    from cs231n.data.imagenet_val import load_imagenet_val
-    from cs231n.data.paths import offline_forced
-    from cs231n.torch_utils import pick_device
-
-    device = device or pick_device()
-    reason = "CS231N_OFFLINE=1" if offline_forced() else None
-    if reason is None:
-        try:
-            model, class_names = load_squeezenet()
-            X, y, _ = load_imagenet_val(num, source="imagenet", verbose=False)
-            source = "imagenet"
-            line = (f"Network visualization: SqueezeNet 1.1 (torchvision's ImageNet weights, "
-                    f"{len(class_names)} classes) on {len(X)} ImageNet validation images")
-        except (OSError, RuntimeError) as e:  # urllib's errors are OSErrors, DownloadError a RuntimeError
-            reason = _why_unavailable(e)
-    if reason is not None:
-        from cs231n.models.scene_net import load_scene_classifier
-
-        model, class_names = load_scene_classifier(verbose=True)
-        X, y, _ = load_imagenet_val(num, source="scenes", verbose=False)
-        source = "scenes"
-        line = (f"Network visualization: embedded default, the scene classifier ({len(class_names)} "
-                f"classes) on {len(X)} generated {X.shape[1]}x{X.shape[2]} scenes, NOT ImageNet ({reason})")
-    print(line)
-    model = model.to(device).eval().requires_grad_(False)
-    return model, X, y, list(class_names), source
-
-
-def _why_unavailable(error):
-    """A few words on why the real model or images could not be had, for the one-line report."""
-    if unreachable(error):
-        return "offline: the ImageNet weights or images cannot be downloaded"
-    return f"the real data failed: {str(error).rstrip('.')}"
+__all__ = ["compute_saliency_maps", "make_fooling_image", "class_visualization_update_step", "grad_cam",
+           "create_class_visualization", "preprocess", "deprocess", "rescale", "blur_image", "jitter"]
 
 
 def compute_saliency_maps(X, y, model):
@@ -88,14 +37,9 @@ def compute_saliency_maps(X, y, model):
     # A fresh leaf that requires a gradient, so the caller's tensor is left untouched.
     X = X.detach().clone().requires_grad_(True)
     saliency = None
-    ##############################################################################
-    # TODO: Implement this function. Perform a forward pass of the images       #
-    # through the model, pick out the score of the correct class of each image  #
-    # (torch.gather), and backpropagate it to the pixels: torch.autograd.grad   #
-    # with respect to X (or .backward() and X.grad) both work. Summing the N    #
-    # correct scores first is fine: each image's score depends only on its own  #
-    # pixels. Then take the absolute value and the max over the channel axis.   #
-    ##############################################################################
+    # TODO: Forward the images, pick out each image's correct-class score (torch.gather) and
+    # backpropagate it to the pixels (torch.autograd.grad w.r.t. X, or .backward() and X.grad). Summing
+    # the N scores first is fine: each depends only on its own image. Then |.| and the max over channels.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     scores = model(X)  # (N, C)
     correct_scores = scores.gather(1, y.view(-1, 1)).squeeze(1)  # (N,)
@@ -109,9 +53,11 @@ def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
     """
     Generate a fooling image that is close to X, but that the model classifies as target_y.
 
-    Gradient ascent on the target class's score with normalised steps:
-        X <- X + learning_rate * g / ||g||_2,   g = d score[target_y] / dX,
-    checking the model's prediction before each step and stopping as soon as it is target_y.
+    Gradient ascent on the target class's (unnormalised) score, repeating until the model is fooled
+    (for most images in fewer than 100 steps):
+      1. compute the scores of X_fooling; if the predicted class is target_y, stop;
+      2. else compute g, the gradient of scores[0, target_y] with respect to X_fooling;
+      3. take a normalised step:  X_fooling <- X_fooling + learning_rate * g / ||g||_2.
 
     Inputs:
     - X: Input image; Tensor of shape (1, 3, H, W)
@@ -131,20 +77,8 @@ def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
     # Initialize our fooling image to the input image, and make it require gradient
     X_fooling = X.detach().clone().requires_grad_(True)
     target_y = int(target_y)
-    ##############################################################################
-    # TODO: Generate a fooling image X_fooling that the model will classify as  #
-    # the class target_y. Use gradient ascent on the target class score, using  #
-    # the model.forward method on X_fooling, until the model is fooled:        #
-    #   1. Compute the scores; if the predicted class is target_y, stop.       #
-    #   2. Else compute g, the gradient of scores[0, target_y] w.r.t. X_fooling.#
-    #   3. Update X_fooling in place (inside torch.no_grad()) with              #
-    #          dX = learning_rate * g / ||g||_2                                 #
-    # You should not need to change the model. (Optional: stop after max_iter  #
-    # steps, so that a target the model resists cannot keep you waiting.)      #
-    #                                                                           #
-    # HINT: For most examples, you should be able to generate a fooling image  #
-    # in fewer than 100 iterations of gradient ascent.                         #
-    ##############################################################################
+    # TODO: Gradient ascent on the target class's score, the steps in the docstring, until the model
+    # predicts target_y. Update X_fooling in place inside torch.no_grad(); leave the model unchanged.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     for _ in range(max_iter):
         scores = model(X_fooling)  # (1, C)
@@ -185,14 +119,8 @@ def class_visualization_update_step(img, model, target_y, l2_reg, learning_rate)
 
     Returns: nothing; `img` is updated in place.
     """
-    ########################################################################
-    # TODO: Use the model to compute the gradient of the score for the     #
-    # class target_y with respect to the pixels of the image, and make a   #
-    # gradient step on the image using the learning rate. Don't forget the #
-    # L2 regularization term!                                              #
-    # Be very careful about the signs of elements in your code.            #
-    # Update img in place (inside torch.no_grad(), or through img.data).   #
-    ########################################################################
+    # TODO: Compute the gradient of the regularised score (don't forget the L2 term; mind the signs)
+    # with respect to the image, and step up it, in place (inside torch.no_grad(), or through img.data).
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     objective = model(img)[0, target_y] - l2_reg * img.square().sum()
     (g,) = torch.autograd.grad(objective, img)  # (1, 3, H, W)
@@ -232,14 +160,9 @@ def grad_cam(X, y, model, layer):
                          "pick a layer the model calls exactly once.")
     A = activations[0]  # (N, K, h, w)
     cam = None
-    ##############################################################################
-    # TODO: Compute the Grad-CAM maps from the activations A and the scores.   #
-    # Take the gradient of the correct-class scores with respect to A, average #
-    # it over the spatial positions to get one weight per channel, weight the  #
-    # channels of A, sum them, apply a ReLU, and upsample the (N, 1, h, w)     #
-    # result to the image size with F.interpolate(mode="bilinear",             #
-    # align_corners=False). cam should have shape (N, H, W).                   #
-    ##############################################################################
+    # TODO: Grad-CAM from the activations A and the scores, as in the docstring: alpha from the gradient
+    # of the correct-class scores w.r.t. A, the ReLU of the weighted sum of channels, then upsample the
+    # (N, 1, h, w) map with F.interpolate(mode="bilinear", align_corners=False) to cam of shape (N, H, W).
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     correct_scores = scores.gather(1, y.view(-1, 1)).sum()
     (dA,) = torch.autograd.grad(correct_scores, A)  # (N, K, h, w)
@@ -256,43 +179,28 @@ def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224
                                learning_rate=25, num_iterations=100, blur_every=10, max_jitter=16,
                                show_every=25, class_name=None, generate_plots=True):
     """
-    Generate an image that maximises the score of class target_y, from random noise.
+    Generate an image that maximises the score of class target_y, from random noise (given code).
 
-    Each iteration jitters the image by a random shift, takes one
-    `class_visualization_update_step`, undoes the shift, clips the pixels to the range a real
-    image can have, and every `blur_every` iterations blurs the image a little. Jitter, clipping
-    and blur are image priors: they keep the result away from high-frequency noise.
+    Each of num_iterations iterations jitters the image by a random shift of up to max_jitter pixels,
+    takes one `class_visualization_update_step` (l2_reg, learning_rate), undoes the shift, clips the
+    pixels to the range a real image can have, and every blur_every iterations blurs it a little:
+    image priors that keep the result away from high-frequency noise. The student's step is rescaled
+    to L2 length learning_rate, so a plain gradient step and a normalised one give the same picture.
 
-    The step that `class_visualization_update_step` takes is rescaled here to L2 length
-    learning_rate, so a plain gradient step and a normalised one give the same picture: only the
-    direction of the step is the student's, its length is the driver's.
+    Inputs beyond the classic ones: dtype may be a torch.dtype or, as in the classic, a tensor type
+    (torch.FloatTensor); size is the image's side in pixels; class_name titles the row of snapshots
+    (taken every show_every iterations) drawn when generate_plots is True.
 
-    Inputs:
-    - target_y: Integer in the range [0, C) giving the index of the class
-    - model: A trained CNN, in eval mode, taking (1, 3, size, size) images
-    - dtype: Torch datatype to use for computations: a torch.dtype, or a tensor type such as the
-      classic torch.FloatTensor
-    - size: Height and width of the image, in pixels
-    - l2_reg: Passed to class_visualization_update_step
-    - learning_rate: Passed to class_visualization_update_step, and the L2 length of each step
-    - num_iterations: How many iterations to use
-    - blur_every: How often to blur the image as an implicit regularizer
-    - max_jitter: How much to jitter the image as an implicit regularizer, in pixels
-    - show_every: How often to take a snapshot of the intermediate result
-    - class_name: Title of the plot (defaults to "class {target_y}")
-    - generate_plots: Whether to draw the snapshots in one row at the end
-
-    Returns:
-    - A PIL image (size x size) of the final result, the image the model scored (rounded to 8 bits).
+    Returns a PIL image (size x size): the image the model scored, rounded to 8 bits.
     """
     device = next(model.parameters()).device
     if not isinstance(dtype, torch.dtype):  # the classic passes a tensor type, e.g. torch.FloatTensor
         dtype = torch.empty(0).type(dtype).dtype
     # Randomly initialize the image as a PyTorch Tensor, and make it require gradient.
     img = torch.randn(1, 3, size, size).to(device=device, dtype=dtype).requires_grad_()
-    low = torch.as_tensor(-SQUEEZENET_MEAN / SQUEEZENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
-    high = torch.as_tensor((1 - SQUEEZENET_MEAN) / SQUEEZENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
-    snapshots = []
+    low = torch.as_tensor(-IMAGENET_MEAN / IMAGENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
+    high = torch.as_tensor((1 - IMAGENET_MEAN) / IMAGENET_STD, dtype=dtype, device=device).view(1, 3, 1, 1)
+    snapshots, steps = [], []
     for t in range(num_iterations):
         # Randomly jitter the image a bit; this gives slightly nicer results
         ox, oy = (int(v) for v in torch.randint(0, max_jitter + 1, (2,)))
@@ -310,23 +218,18 @@ def create_class_visualization(target_y, model, dtype=torch.float32, *, size=224
             if t % blur_every == 0:
                 blur_image(img, sigma=0.5)
         if t == 0 or (t + 1) % show_every == 0 or t == num_iterations - 1:
-            snapshots.append((t + 1, deprocess(img.detach().cpu(), should_rescale=False)))
+            snapshots.append(tensor_to_image(img))
+            steps.append(f"iteration {t + 1}")
     if generate_plots:
-        _plot_snapshots(snapshots, class_name or f"class {target_y}")
+        show_image_row(snapshots, steps, f"Class visualization: {class_name or f'class {target_y}'}")
     # Clamped to real pixel values already, so no contrast stretching: the picture is what the model scored.
-    return deprocess(img.detach().cpu(), should_rescale=False)
+    return Image.fromarray(tensor_to_image(img))
 
 
 def preprocess(img, size=224):
-    """Turn an image into the normalised batch of one that the models take.
-
-    Inputs:
-    - img: A PIL image, or a uint8 array of shape (H, W, 3)
-    - size: Length of the shorter side after resizing; None keeps the image's own size
-
-    Returns: A float32 Tensor of shape (1, 3, H', W'), each channel standardised with
-    SQUEEZENET_MEAN and SQUEEZENET_STD.
-    """
+    """A PIL image or uint8 array (H, W, 3) -> the float32 batch of one (1, 3, H', W') the models take:
+    the shorter side resized to `size` (None keeps it), each channel standardised with the ImageNet
+    statistics (SQUEEZENET_MEAN and SQUEEZENET_STD), as the classic torchvision pipeline does."""
     return image_to_tensor(img, size)
 
 
@@ -336,7 +239,8 @@ def deprocess(img, should_rescale=True):
 
     With should_rescale=True (the classic default) the pixel values are first stretched to fill
     [0, 1] (`rescale`), which makes small differences and synthetic images visible; without it they
-    are clipped to [0, 1]. np.asarray(deprocess(x)) gives the uint8 array (H, W, 3).
+    are clipped to [0, 1]. For the uint8 array (H, W, 3) that plots take, use
+    `cs231n.torch_utils.tensor_to_image`.
     """
     return Image.fromarray(tensor_to_image(img, should_rescale))
 
@@ -357,22 +261,3 @@ def jitter(X, ox, oy):
     jitter(jitter(X, ox, oy), -ox, -oy) gives X back.
     """
     return torch.roll(X, shifts=(int(oy), int(ox)), dims=(2, 3))
-
-
-def _plot_snapshots(snapshots, title):
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(snapshots), figsize=(2.2 * len(snapshots), 2.6), squeeze=False)
-    for ax, (t, picture) in zip(axes[0], snapshots):
-        ax.imshow(picture)
-        ax.set_title(f"iteration {t}", fontsize=9)
-        ax.axis("off")
-    fig.suptitle(f"Class visualization: {title}")
-    fig.tight_layout()
-    plt.show()
-
-
-if __name__ == "__main__":
-    # `python -m cs231n.net_visualization_pytorch` fetches what the notebook needs ahead of time: the
-    # SqueezeNet weights and the ImageNet images, or, offline, the scene classifier and the scenes.
-    load_model_and_images()

@@ -1,16 +1,18 @@
 """Neural style transfer (Gatys, Ecker and Bethge, 2016): losses on CNN features, and the optimisation
-that makes an image match them."""
-
-from collections import namedtuple
+that makes an image match them. The notebook's feature extractor, settings and images come from
+`cs231n.data.style_transfer.load_style_transfer_setup`."""
 
 import numpy as np
 import torch
-import torch.nn as nn
+from PIL import Image
 
-from cs231n.checks import rel_error  # noqa: F401  (re-exported: the classic notebook imports it from here)
-from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, load_image
-from cs231n.torch_utils import image_to_tensor, load_squeezenet, tensor_to_image, unreachable
-from cs231n.torch_utils import rescale  # noqa: F401  (re-exported: part of the classic API)
+from cs231n.checks import rel_error
+from cs231n.image_utils import load_image
+from cs231n.torch_utils import image_to_tensor, rescale, tensor_to_image
+
+# What the classic notebooks import from here (their first cell names each, or a star import).
+__all__ = ["content_loss", "gram_matrix", "style_loss", "tv_loss", "extract_features", "features_from_img",
+           "preprocess", "deprocess", "rescale", "rel_error", "dtype", "style_transfer"]
 
 # The classic module's tensor type; classic solutions write `.type(dtype)`.
 dtype = torch.FloatTensor
@@ -29,8 +31,8 @@ def content_loss(content_weight, content_current, content_original):
     Returns:
     - scalar content loss, content_weight * sum((content_current - content_original) ** 2)
     """
-    # TODO: Implement the content loss, summed over every element (and over the batch).
     loss = None
+    # TODO: Implement the content loss, summed over every element (and over the batch).
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = content_weight * torch.sum((content_current - content_original) ** 2)
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -51,8 +53,8 @@ def gram_matrix(features, normalize=True):
       the N input images: gram[n, c, d] = sum over positions (h, w) of
       features[n, c, h, w] * features[n, d, h, w].
     """
-    # TODO: Implement the Gram matrix with one batched matrix product (no loops).
     gram = None
+    # TODO: Implement the Gram matrix with one batched matrix product (no loops).
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     N, C, H, W = features.shape
     flat = features.reshape(N, C, H * W)  # (N, C, H*W)
@@ -82,9 +84,9 @@ def style_loss(feats, style_layers, style_targets, style_weights):
     - style_loss: A PyTorch Tensor holding a scalar (0-d or of shape (1,)) giving the style loss,
       sum over i of style_weights[i] * sum((gram_matrix(feats[style_layers[i]]) - style_targets[i]) ** 2)
     """
+    loss = None
     # TODO: Implement the style loss. Call gram_matrix (normalized) for each style layer; one
     # Python loop over the layers is fine.
-    loss = None
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = 0.0
     for layer, target, weight in zip(style_layers, style_targets, style_weights):
@@ -106,8 +108,8 @@ def tv_loss(img, tv_weight):
       tv_weight: w_t * (sum of squared differences between vertically adjacent pixels + sum of
       squared differences between horizontally adjacent pixels), over all channels.
     """
-    # TODO: Implement the total variation loss with slicing, no loops over pixels.
     loss = None
+    # TODO: Implement the total variation loss with slicing, no loops over pixels.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     down = img[:, :, 1:, :] - img[:, :, :-1, :]  # (N, 3, H-1, W)
     right = img[:, :, :, 1:] - img[:, :, :, :-1]  # (N, 3, H, W-1)
@@ -139,16 +141,9 @@ def extract_features(x, cnn):
 
 
 def preprocess(img, size=512):
-    """Turn an image into the normalised batch of one that the feature extractors take: the classic
-    pipeline, torchvision's Resize(size) (shorter side to `size`, bilinear), ToTensor, Normalize with
-    SQUEEZENET_MEAN and SQUEEZENET_STD, and a leading batch dimension.
-
-    Inputs:
-    - img: A PIL image, or a uint8 array of shape (H, W, 3)
-    - size: Length of the shorter side after resizing; None keeps the image's own size
-
-    Returns: A float32 Tensor of shape (1, 3, H', W').
-    """
+    """A PIL image or uint8 array (H, W, 3) -> the float32 batch of one (1, 3, H', W') the feature
+    extractors take, by the classic pipeline: torchvision's Resize(size) (shorter side to `size`,
+    bilinear; None keeps it), ToTensor, Normalize with SQUEEZENET_MEAN and SQUEEZENET_STD."""
     return image_to_tensor(img, size)
 
 
@@ -162,13 +157,7 @@ def deprocess(img):
     Returns: a PIL RGB image of size (W, H). For a uint8 array without the stretch, use
     `cs231n.torch_utils.tensor_to_image`.
     """
-    from torchvision import transforms as T
-
-    x = img.detach().cpu().float()
-    if x.dim() == 4:
-        x = x[0]  # (3, H, W)
-    x = x * torch.from_numpy(SQUEEZENET_STD).float().view(3, 1, 1) + torch.from_numpy(SQUEEZENET_MEAN).float().view(3, 1, 1)
-    return T.ToPILImage()(rescale(x))
+    return Image.fromarray(tensor_to_image(img, should_rescale=True))
 
 
 def features_from_img(imgpath, imgsize, cnn):
@@ -181,145 +170,6 @@ def features_from_img(imgpath, imgsize, cnn):
     """
     img = preprocess(load_image(imgpath), size=imgsize).to(_device_of(cnn))
     return extract_features(img, cnn), img
-
-
-def random_cnn(seed=0):
-    """The embedded feature extractor: a small VGG-like network with random weights, fixed by `seed`.
-
-    Five 3x3 convolutions (64, 64, 128, 256, 256 channels), each followed by a ReLU, with 2x2 max
-    pooling between them: cnn[1], cnn[4], cnn[7], cnn[10], cnn[13] are the ReLU outputs at 1, 1/2,
-    1/4, 1/8 and 1/16 of the image's resolution. Weights are drawn from N(0, 2 / fan_in) (He), so
-    activations keep their scale from layer to layer; biases from N(0, 0.5^2), so that each ReLU
-    cuts its projection at a different level. Circular padding gives every pixel the same
-    neighbourhood, so textures have no border. Nothing is trained or downloaded. Why these choices:
-    README.md, "Style transfer".
-    """
-    gen = torch.Generator().manual_seed(seed)
-    layers, c_in = [], 3
-    for i, c_out in enumerate((64, 64, 128, 256, 256)):
-        if i > 0:
-            layers.append(nn.MaxPool2d(2))
-        conv = nn.Conv2d(c_in, c_out, 3, padding=1, padding_mode="circular")
-        with torch.no_grad():
-            conv.weight.normal_(0.0, (2.0 / (c_in * 9)) ** 0.5, generator=gen)
-            conv.bias.normal_(0.0, 0.5, generator=gen)
-        layers += [conv, nn.ReLU()]
-        c_in = c_out
-    return nn.Sequential(*layers).eval().requires_grad_(False)
-
-
-def _classic_params():
-    """The classic notebook's settings of each run with SqueezeNet (Adam, 200 steps); texture synthesis
-    (not in the classic notebook) is the third transfer's settings without the content term."""
-    common = dict(image_size=192, content_layer=3, style_layers=(1, 4, 6, 7), optimizer="adam", num_iters=200)
-    params = {
-        "transfer1": dict(common, style_size=512, content_weight=5e-2, style_weights=(20000, 500, 12, 1),
-                          tv_weight=5e-2),
-        "transfer2": dict(common, style_size=224, content_weight=3e-2, style_weights=(200000, 800, 12, 1),
-                          tv_weight=2e-2),
-        "transfer3": dict(common, style_size=192, content_weight=6e-2, style_weights=(300000, 1000, 15, 3),
-                          tv_weight=2e-2),
-    }
-    params["inversion"] = dict(params["transfer3"], style_weights=(0, 0, 0, 0), init_random=True)
-    params["texture"] = dict(params["transfer3"], content_weight=0.0, init_random=True)
-    return params
-
-
-def _embedded_params():
-    """Settings for the random-weight network on the embedded images, chosen by looking at the results
-    (style weights about 1000 / |A_l|^2, so each layer counts about equally); L-BFGS, because on random
-    features the loss is badly conditioned (README.md, "Style transfer")."""
-    base = dict(image_size=128, style_size=192, content_layer=4, content_weight=1e-6,
-                style_layers=(1, 4, 7, 10, 13), style_weights=(400, 200, 130, 70, 30), tv_weight=1e-5,
-                optimizer="lbfgs", num_iters=120)
-    params = {name: dict(base) for name in ("transfer1", "transfer2", "transfer3")}
-    params["inversion"] = dict(base, style_weights=(0,) * 5, init_random=True)
-    params["texture"] = dict(base, content_weight=0.0, init_random=True)
-    return params
-
-
-# Settings of each run, per feature extractor: {"squeezenet" | "random": {run: style_transfer kwargs}}.
-PARAMS = {"squeezenet": _classic_params(), "random": _embedded_params()}
-
-StyleTransferSetup = namedtuple("StyleTransferSetup", "cnn params images label answers")
-StyleTransferSetup.__doc__ = """What `load_style_transfer_setup` chose.
-
-- cnn: nn.Sequential feature extractor in eval mode, parameters frozen
-- params: {run: style_transfer keyword arguments} for transfer1..3, inversion and texture
-- images: {run: (content path, style path)}
-- label: a few words for plot titles, e.g. "SqueezeNet features, classic images"
-- answers: the classic expected values (dict of arrays from style-transfer-checks.npz: cl_out, gm_out,
-  sl_out, tv_out) when SqueezeNet's ImageNet features and the verified classic files are both in
-  use, else None"""
-
-
-def load_style_transfer_setup(device=None, archive=None):
-    """The feature extractor, the settings of each run and the images, with two lines saying which.
-
-    Extractor: SqueezeNet 1.1's convolutional layers with torchvision's ImageNet weights (downloaded
-    once into torchvision's own cache) and the classic settings of each run; when the weights cannot
-    be had, or CS231N_OFFLINE=1, the embedded default `random_cnn()` with its own settings.
-    Images: the classic files in datasets/styles/, verified, fetched from the official archive when
-    missing; when that fails, sample images that ship with scikit-image and matplotlib
-    (`cs231n.data.style_images`).
-    `style_transfer` takes any image file you name, too.
-
-    Inputs:
-    - device: torch device for cnn (default: `pick_device()`)
-    - archive: the `classic_archive.Archive` to fetch from (default: the official one)
-
-    Returns a StyleTransferSetup (cnn, params, images, label, answers).
-    """
-    from cs231n.data.style_images import style_transfer_images
-    from cs231n.data.paths import offline_forced
-    from cs231n.torch_utils import pick_device
-
-    device = device or pick_device()
-    reason = "CS231N_OFFLINE=1" if offline_forced() else None
-    if reason is None:
-        try:
-            cnn, kind = _load_squeezenet_features(), "squeezenet"
-            what = "SqueezeNet 1.1 with torchvision's ImageNet weights, classic settings"
-        except (OSError, RuntimeError) as e:  # urllib's errors are OSErrors; DownloadError a RuntimeError
-            reason = _why_unavailable(e)
-    if reason is not None:
-        cnn, kind = random_cnn(), "random"
-        what = f"embedded default, a random-weight VGG-like CNN (seed 0), NOT ImageNet features ({reason})"
-    images, checks, source = style_transfer_images(archive)
-    print(f"Style transfer features: {what}")
-    print(f"Style transfer images: {source}")
-
-    answers = None
-    if kind == "squeezenet" and checks is not None:
-        with np.load(checks) as data:  # plain arrays: no pickle
-            answers = {k: data[k] for k in data.files}
-    label = (("SqueezeNet features" if kind == "squeezenet" else "random-weight features") + ", "
-             + ("classic images" if checks is not None else "embedded images"))
-    params = {run: dict(p) for run, p in PARAMS[kind].items()}
-    return StyleTransferSetup(cnn.to(device).eval().requires_grad_(False), params, images, label, answers)
-
-
-def _load_squeezenet_features():
-    return load_squeezenet()[0].features
-
-
-def _why_unavailable(error):
-    """A few words on why the ImageNet weights could not be had, for the one-line report."""
-    if unreachable(error):
-        return "offline: the ImageNet weights cannot be downloaded"
-    return f"the ImageNet weights failed to load: {str(error).rstrip('.')}"
-
-
-def loss_value(x):
-    """A loss as a float64 numpy value for checks: a 0-d or one-element tensor or array, or a number,
-    gives a 0-d array (the classic allows either shape); anything larger comes back whole, so a check
-    reports its shape."""
-    a = np.asarray(x.detach().cpu().double() if torch.is_tensor(x) else x, dtype=np.float64)
-    return a.reshape(()) if a.size == 1 else a
-
-
-def _scalar(x):
-    return float(x.detach()) if torch.is_tensor(x) else float(x)
 
 
 def _device_of(cnn):
@@ -373,7 +223,7 @@ def style_transfer(content_image, style_image, image_size, style_size, content_l
         c_loss = content_loss(content_weight, feats[content_layer], content_target)
         s_loss = style_loss(feats, style_layers, style_targets, style_weights)
         t_loss = tv_loss(img, tv_weight)
-        losses.append([_scalar(c_loss), _scalar(s_loss), _scalar(t_loss)])
+        losses.append([float(c_loss), float(s_loss), float(t_loss)])
         return c_loss + s_loss + t_loss
 
     if optimizer == "lbfgs":
@@ -403,19 +253,3 @@ def style_transfer(content_image, style_image, image_size, style_size, content_l
     return {"content": tensor_to_image(content_img), "style": tensor_to_image(style_img),
             "image": tensor_to_image(img),
             "losses": np.array(losses, dtype=np.float64).reshape(-1, 3)}
-
-
-def show_style_transfer(result, title, panel_titles=("content", "style", "result")):
-    """Plot content | style | result from a `style_transfer` result in one row, with a title."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
-    for ax, key, name in zip(axes, ("content", "style", "image"), panel_titles):
-        picture = result[key]
-        ax.imshow(picture)
-        ax.set_title(f"{name} ({picture.shape[1]}x{picture.shape[0]})", fontsize=10)
-        ax.set_xlabel("x (pixels)")
-        ax.set_ylabel("y (pixels)")
-    fig.suptitle(title)
-    fig.tight_layout()
-    plt.show()

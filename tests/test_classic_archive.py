@@ -12,11 +12,12 @@ from _local_server import LocalServer
 from PIL import Image
 from torch import nn
 
-from cs231n.data import download as dl
 from cs231n import style_transfer_pytorch as st
+from cs231n.data import download as dl
+from cs231n.data import style_transfer as style_data
 from cs231n.data.classic_archive import Archive, classic_folder, fetch_classic_files
-from cs231n.data.style_images import embedded_images
 from cs231n.data.download import DownloadError, OfflineError
+from cs231n.data.style_images import embedded_images
 
 IMAGES = ("tubingen.jpg", "composition_vii.jpg", "the_scream.jpg", "starry_night.jpg")
 CHECKS = {"cl_out": np.float32(1.5), "gm_out": np.ones((1, 4, 4), np.float32), "sl_out": np.float32(2.5),
@@ -182,27 +183,30 @@ def test_http_error_is_one_line_and_names_the_url(server):
 
 # ---------------------------------------------------------------- through the notebook's loader
 
-def _tiny_cnn():
-    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU()).eval().requires_grad_(False)
+def _fake_squeezenet():
+    """Stands in for load_squeezenet: a model whose .features is a tiny CNN, and 1000 class names."""
+    model = nn.Module()
+    model.features = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU())
+    return model, [f"class {i}" for i in range(1000)]
 
 
 def test_setup_fetches_and_uses_the_classic_files_and_answers(server, monkeypatch, capsys):
-    monkeypatch.setattr(st, "_load_squeezenet_features", _tiny_cnn)
-    setup = st.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
+    monkeypatch.setattr(style_data, "load_squeezenet", _fake_squeezenet)
+    setup = style_data.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
     _, images_line = capsys.readouterr().out.strip().splitlines()
     assert "classic images" in images_line and "verified" in images_line, images_line
     folder = classic_folder()
     assert setup.images["transfer2"] == (str(folder / "tubingen.jpg"), str(folder / "the_scream.jpg"))
     assert setup.label == "SqueezeNet features, classic images"
     assert set(setup.answers) == set(CHECKS) and float(setup.answers["tv_out"]) == 3.5
-    assert setup.params == st.PARAMS["squeezenet"]
+    assert setup.params == style_data.PARAMS["squeezenet"]
 
 
 def test_setup_falls_back_to_embedded_images_when_the_archive_is_refused(server, monkeypatch, capsys):
-    monkeypatch.setattr(st, "_load_squeezenet_features", _tiny_cnn)
+    monkeypatch.setattr(style_data, "load_squeezenet", _fake_squeezenet)
     archive = _archive(server.add("/a3.zip", ZIP))
     archive = Archive(url=archive.url, size=archive.size, sha256="f" * 64, members=archive.members)
-    setup = st.load_style_transfer_setup(device="cpu", archive=archive)
+    setup = style_data.load_style_transfer_setup(device="cpu", archive=archive)
     _, images_line = capsys.readouterr().out.strip().splitlines()
     assert "embedded default" in images_line and "SHA-256" in images_line, images_line
     assert setup.images == embedded_images() and setup.answers is None
@@ -211,7 +215,7 @@ def test_setup_falls_back_to_embedded_images_when_the_archive_is_refused(server,
 
 def test_setup_offline_uses_the_embedded_images_with_one_line(server, monkeypatch, capsys):
     monkeypatch.setenv("CS231N_OFFLINE", "1")
-    setup = st.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
+    setup = style_data.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
     _, images_line = capsys.readouterr().out.strip().splitlines()
     assert "embedded default" in images_line and "offline" in images_line, images_line
     assert setup.images == embedded_images() and server.requests_for("/a3.zip") == []
@@ -230,11 +234,11 @@ def test_real_path_end_to_end_with_seeded_squeezenet_weights(server, monkeypatch
     torch.manual_seed(0)
     torch.save(squeezenet1_1().state_dict(), checkpoints / SqueezeNet1_1_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[1])
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    setup = st.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
+    setup = style_data.load_style_transfer_setup(device="cpu", archive=_archive(server.add("/a3.zip", ZIP)))
     features_line, _ = capsys.readouterr().out.strip().splitlines()
     assert "SqueezeNet" in features_line and "NOT ImageNet" not in features_line, features_line
     assert setup.label == "SqueezeNet features, classic images" and setup.answers is not None
-    assert setup.params == st.PARAMS["squeezenet"]
+    assert setup.params == style_data.PARAMS["squeezenet"]
     short = dict(setup.params["transfer2"], image_size=48, style_size=48, num_iters=3)
     result = st.style_transfer(*setup.images["transfer2"], cnn=setup.cnn, **short)
     assert result["losses"].shape == (3, 3) and np.isfinite(result["losses"]).all()

@@ -9,6 +9,8 @@ from torch import nn
 
 from cs231n import net_visualization_pytorch as nv
 from cs231n.checks.net_visualization import CallLimit, update_step_geometry
+from cs231n.data import net_visualization as netvis_data
+from cs231n.models.normalization import IMAGENET_MEAN, IMAGENET_STD
 from cs231n.net_visualization_pytorch import (
     blur_image,
     class_visualization_update_step,
@@ -275,7 +277,7 @@ def test_preprocess_is_the_classic_torchvision_pipeline(size):
     img = Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8))
     for target in (224, 19):
         classic = T.Compose([T.Resize(target), T.ToTensor(),
-                             T.Normalize(mean=nv.SQUEEZENET_MEAN.tolist(), std=nv.SQUEEZENET_STD.tolist()),
+                             T.Normalize(mean=IMAGENET_MEAN.tolist(), std=IMAGENET_STD.tolist()),
                              T.Lambda(lambda x: x[None])])(img)
         ours = preprocess(img, size=target)
         assert ours.shape == classic.shape, f"preprocess: shape {tuple(ours.shape)}, classic {tuple(classic.shape)}"
@@ -307,7 +309,7 @@ def test_preprocess_normalises_and_resizes_shorter_side():
     img = np.full((12, 16, 3), 255, dtype=np.uint8)
     x = preprocess(Image.fromarray(img), size=6)
     assert x.shape == (1, 3, 6, 8), f"preprocess: shape {tuple(x.shape)}, expected (1, 3, 6, 8)"
-    expected = (1 - nv.SQUEEZENET_MEAN) / nv.SQUEEZENET_STD
+    expected = (1 - IMAGENET_MEAN) / IMAGENET_STD
     err = np.abs(x[0, :, 0, 0].numpy() - expected).max()
     assert err < 1e-5, f"preprocess: white pixel normalised wrongly by {err:.2e}"
 
@@ -342,8 +344,6 @@ def test_blur_image_is_gaussian_over_space_in_place():
 @pytest.fixture
 def fake_models(monkeypatch):
     """Stand-ins for SqueezeNet and the scene classifier, so no test downloads or trains anything."""
-    from cs231n.models import scene_net
-
     calls = {"squeezenet": 0}
 
     def fake_squeezenet():
@@ -353,14 +353,14 @@ def fake_models(monkeypatch):
     def fake_scene_classifier(verbose=True):
         return TinyNet(num_classes=30), [f"scene class {i}" for i in range(30)]
 
-    monkeypatch.setattr(nv, "load_squeezenet", fake_squeezenet)
-    monkeypatch.setattr(scene_net, "load_scene_classifier", fake_scene_classifier)
+    monkeypatch.setattr(netvis_data, "load_squeezenet", fake_squeezenet)
+    monkeypatch.setattr(netvis_data, "load_scene_classifier", fake_scene_classifier)
     return calls
 
 
 def test_loader_offline_forced_uses_scenes_without_network(fake_models, monkeypatch, capsys):
     monkeypatch.setenv("CS231N_OFFLINE", "1")
-    model, X, y, names, source = nv.load_model_and_images(num=5, device="cpu")
+    model, X, y, names, source = netvis_data.load_model_and_images(num=5, device="cpu")
     line = capsys.readouterr().out
     assert fake_models["squeezenet"] == 0, "load_model_and_images: tried SqueezeNet although CS231N_OFFLINE=1"
     assert source == "scenes" and X.shape == (5, 64, 64, 3) and X.dtype == np.uint8, \
@@ -376,7 +376,7 @@ def test_loader_real_path_pairs_squeezenet_with_imagenet_images(fake_models, mon
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "imagenet_val_25.npz", X=rng.integers(0, 256, (3, 224, 224, 3), dtype=np.uint8),
              y=np.array([1, 500, 999]), label_map=np.array({i: f"name {i}" for i in range(1000)}))
-    model, X, y, names, source = nv.load_model_and_images(num=2, device="cpu")
+    model, X, y, names, source = netvis_data.load_model_and_images(num=2, device="cpu")
     line = capsys.readouterr().out
     assert source == "imagenet" and X.shape == (2, 224, 224, 3), f"load_model_and_images: got {source} {X.shape}"
     assert list(y) == [1, 500] and len(names) == 1000, "load_model_and_images: wrong labels or class names"
@@ -392,7 +392,7 @@ def test_loader_never_pairs_squeezenet_with_scenes(fake_models, monkeypatch, tmp
     monkeypatch.delenv("CS231N_OFFLINE", raising=False)
     monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
     monkeypatch.setattr(dl, "download", offline)
-    model, X, y, names, source = nv.load_model_and_images(num=3, device="cpu")
+    model, X, y, names, source = netvis_data.load_model_and_images(num=3, device="cpu")
     line = capsys.readouterr().out
     assert source == "scenes" and len(names) == 30 and X.shape[1:] == (64, 64, 3), \
         "load_model_and_images: without ImageNet images it must use the scene classifier too"

@@ -22,11 +22,10 @@ from PIL import Image
 from torch import nn
 from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
-from cs231n import data_utils
-from cs231n.data import imagenet_val
-from cs231n.models import scene_net
-from cs231n.data import download as dl
 from cs231n import net_visualization_pytorch as nv
+from cs231n.data import download as dl
+from cs231n.data import imagenet_val
+from cs231n.data import net_visualization as netvis_data
 from cs231n.checks.net_visualization import (
     CallLimit,
     grad_cam_reference,
@@ -34,7 +33,7 @@ from cs231n.checks.net_visualization import (
     update_step_geometry,
 )
 from cs231n.data.download import DownloadError, OfflineError
-from cs231n.torch_utils import load_squeezenet
+from cs231n.data.pretrained import load_squeezenet
 
 WEIGHTS = SqueezeNet1_1_Weights.IMAGENET1K_V1
 WEIGHTS_FILE = Path(urllib.parse.urlparse(WEIGHTS.url).path).name
@@ -95,7 +94,7 @@ def scene_stand_in(monkeypatch):
                               nn.Linear(4, 30))
         return model, [f"scene class {i}" for i in range(30)]
 
-    monkeypatch.setattr(scene_net, "load_scene_classifier", load_scene_classifier)
+    monkeypatch.setattr(netvis_data, "load_scene_classifier", load_scene_classifier)
 
 
 def test_real_path_runs_every_notebook_function_on_squeezenet_at_224(checkpoints, imagenet_file, capsys):
@@ -103,7 +102,7 @@ def test_real_path_runs_every_notebook_function_on_squeezenet_at_224(checkpoints
     checkpoints.mkdir(parents=True)
     (checkpoints / WEIGHTS_FILE).write_bytes(_state_bytes(state))
 
-    model, X_raw, y_raw, names, source = nv.load_model_and_images(num=2, device="cpu")
+    model, X_raw, y_raw, names, source = netvis_data.load_model_and_images(num=2, device="cpu")
     line = capsys.readouterr().out
     assert source == "imagenet" and X_raw.shape == (2, 224, 224, 3), f"load_model_and_images: {source} {X_raw.shape}"
     assert "SqueezeNet 1.1" in line and "ImageNet validation images" in line and "NOT" not in line, line
@@ -187,7 +186,7 @@ def test_weights_failure_gives_one_line_and_the_embedded_default(failure, error,
     message = str(caught.value)
     assert words in message and "\n" not in message, f"load_squeezenet ({failure}): message {message!r}"
 
-    model, X, y, names, source = nv.load_model_and_images(num=2, device="cpu")
+    model, X, y, names, source = netvis_data.load_model_and_images(num=2, device="cpu")
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert source == "scenes" and X.shape == (2, 64, 64, 3) and len(names) == 30, \
         f"load_model_and_images ({failure}): expected the embedded default, got {source} {X.shape}"
@@ -218,9 +217,9 @@ def test_notebook_real_path_check_cells_run_on_squeezenet(checkpoints, tmp_path,
 
     notebook = Path(__file__).resolve().parent.parent / "assignment3" / "Network_Visualization.ipynb"
     cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
-    wanted = ("load_model_and_images(", "compute_saliency_maps(X", "update_step_geometry(", "grad_cam(X")
+    wanted = ("load_model_and_images(", "IMG_SIZE = ", "compute_saliency_maps(X", "update_step_geometry(", "grad_cam(X")
     chosen = [c for c in cells if any(w in "".join(c["source"]) for w in wanted)]
-    assert len(chosen) == 4, f"test set-up: expected 4 cells of the notebook, found {len(chosen)}"
+    assert len(chosen) == 5, f"test set-up: expected 5 cells of the notebook, found {len(chosen)}"
     ns = {"__name__": "__main__"}
     for cell in chosen:
         source = "".join(cell["source"])

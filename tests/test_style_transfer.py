@@ -16,13 +16,15 @@ from torch import nn
 
 from cs231n import style_transfer_pytorch as st
 from cs231n.checks import rel_error
+from cs231n.checks.style_transfer import loss_value
+from cs231n.data import style_transfer as style_data
 from cs231n.data.classic_archive import Archive
 from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, load_image
+from cs231n.models.random_features import random_cnn
 from cs231n.style_transfer_pytorch import (
     content_loss,
     extract_features,
     gram_matrix,
-    random_cnn,
     style_loss,
     style_transfer,
     tv_loss,
@@ -175,6 +177,13 @@ def test_tv_loss_has_no_python_loops_over_pixels():
         "compute the differences of whole shifted slices of the image at once, not loops over pixels")
 
 
+def test_loss_value_takes_a_0d_or_one_element_loss_as_a_scalar():
+    for loss in (torch.tensor(2.5), torch.tensor([2.5]), torch.tensor([2.5], requires_grad=True) * 1, 2.5):
+        value = loss_value(loss)
+        assert value.shape == () and value.dtype == np.float64 and value == 2.5, f"loss_value({loss!r}) = {value!r}"
+    assert loss_value(torch.ones(2, 3)).shape == (2, 3), "loss_value: a larger loss must keep its shape"
+
+
 # ---------------------------------------------------------------- features and the driver
 
 def _tiny_cnn():
@@ -261,6 +270,19 @@ def test_preprocess_is_the_classic_torchvision_pipeline(size):
     assert float((from_array - classic).abs().max()) <= 1e-5, "preprocess of a uint8 array differs"
 
 
+@pytest.mark.parametrize("size", [9, 30])
+def test_load_image_resizes_the_shorter_side_as_torchvision_does(tmp_path, size):
+    from torchvision import transforms as T
+
+    img = _odd_image(seed=2)  # 37 x 23
+    img.save(tmp_path / "odd.png")
+    expected = np.asarray(T.Resize(size)(img))
+    got = load_image(tmp_path / "odd.png", size)
+    assert got.shape == expected.shape and np.array_equal(got, expected), (
+        f"load_image(size={size}): {got.shape}, torchvision's Resize gives {expected.shape} "
+        f"(max difference {np.abs(got.astype(int) - expected).max() if got.shape == expected.shape else '-'})")
+
+
 def test_deprocess_returns_the_rescaled_pil_image():
     x = st.preprocess(_odd_image(seed=1), size=20)  # (1, 3, 20, W)
     out = st.deprocess(x)
@@ -295,14 +317,14 @@ def _no_archive(tmp_path):
 def test_setup_uses_the_embedded_default_when_offline(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("CS231N_OFFLINE", "1")
     monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
-    monkeypatch.setattr(st, "_load_squeezenet_features",
+    monkeypatch.setattr(style_data, "load_squeezenet",
                         lambda: pytest.fail("tried to fetch SqueezeNet although CS231N_OFFLINE=1"))
-    setup = st.load_style_transfer_setup(device="cpu")
+    setup = style_data.load_style_transfer_setup(device="cpu")
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2, lines
     assert "embedded default" in lines[0] and "CS231N_OFFLINE=1" in lines[0], lines[0]
     assert "embedded default" in lines[1] and "offline" in lines[1], lines[1]
-    assert setup.params == st.PARAMS["random"] and len(setup.cnn) == len(random_cnn())
+    assert setup.params == style_data.PARAMS["random"] and len(setup.cnn) == len(random_cnn())
     assert setup.answers is None and setup.label == "random-weight features, embedded images"
     assert not (tmp_path / "styles").exists(), "an offline setup must not create folders"
     for name, (content, style) in setup.images.items():
@@ -318,20 +340,27 @@ def test_setup_falls_back_when_the_weights_cannot_be_downloaded(monkeypatch, tmp
     def unreachable():
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(st, "_load_squeezenet_features", unreachable)
-    setup = st.load_style_transfer_setup(device="cpu", archive=_no_archive(tmp_path))
+    monkeypatch.setattr(style_data, "load_squeezenet", unreachable)
+    setup = style_data.load_style_transfer_setup(device="cpu", archive=_no_archive(tmp_path))
     features_line, images_line = capsys.readouterr().out.strip().splitlines()
     assert "offline" in features_line and "random-weight" in features_line, features_line
     assert "offline" in images_line, images_line
     assert all(p["optimizer"] == "lbfgs" for p in setup.params.values())
 
 
+def _fake_squeezenet():
+    """Stands in for load_squeezenet: a model whose .features is the tiny CNN, and 1000 class names."""
+    model = nn.Module()
+    model.features = _tiny_cnn()
+    return model, [f"class {i}" for i in range(1000)]
+
+
 def test_classic_settings_of_each_run_with_squeezenet(monkeypatch, tmp_path):
     monkeypatch.delenv("CS231N_OFFLINE", raising=False)
     monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
     monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.setattr(st, "_load_squeezenet_features", _tiny_cnn)
-    params = st.load_style_transfer_setup(device="cpu", archive=_no_archive(tmp_path)).params
+    monkeypatch.setattr(style_data, "load_squeezenet", _fake_squeezenet)
+    params = style_data.load_style_transfer_setup(device="cpu", archive=_no_archive(tmp_path)).params
     # The classic notebook's params1, params2, params3 and its inversion (params3, no style, noise).
     expected = {
         "transfer1": (512, 5e-2, (20000, 500, 12, 1), 5e-2, False),

@@ -29,6 +29,7 @@ def embedded_images():
     immunohistochemistry micrograph (ihc.png: brown stain, blue nuclei), a colour wheel (color.png)
     and a cup of coffee (coffee.png). Returns a dict run -> (content path, style path).
     """
+    # Imported here, not at the top: scikit-image is slow to import and only the offline default needs it.
     import matplotlib.cbook
     import skimage.data
 
