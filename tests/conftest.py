@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from _local_server import LocalServer
+
+from cs231n.data import download
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import progress  # noqa: E402  (tools/ is not a package)
@@ -39,3 +42,25 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def server():
+    """A LocalServer on 127.0.0.1 (tests/_local_server.py), stopped after the test."""
+    with LocalServer() as s:
+        yield s
+
+
+@pytest.fixture
+def local_network(monkeypatch, tmp_path):
+    """For tests of the download paths: data lands in tmp_path/datasets (created, returned), CS231N_OFFLINE and
+    CS231N_COCO_URL are unset, no proxy stands between the test and its local server, and retries
+    wait 10 ms. Opt in per file with `pytestmark = pytest.mark.usefixtures("local_network")`."""
+    datasets = tmp_path / "datasets"
+    datasets.mkdir()
+    monkeypatch.setenv("CS231N_DATASETS", str(datasets))
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    monkeypatch.delenv("CS231N_COCO_URL", raising=False)
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.setattr(download, "_BACKOFF_S", (0.01,))
+    return datasets

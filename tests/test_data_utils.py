@@ -4,13 +4,12 @@ import io
 
 import numpy as np
 import pytest
-from _local_server import LocalServer
 
-from cs231n import data_utils
 from cs231n.data import imagenet_val
 from cs231n.data import download as dl
 from cs231n.data_utils import load_imagenet_val
 from cs231n.data.download import DownloadError
+from cs231n.data.paths import datasets_dir
 
 
 def _npz_bytes(n=3, size=224, y=None, drop=()):
@@ -24,18 +23,12 @@ def _npz_bytes(n=3, size=224, y=None, drop=()):
     return buf.getvalue(), arrays
 
 
-@pytest.fixture(autouse=True)
-def _local_only(monkeypatch, tmp_path):
-    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
-    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
+pytestmark = pytest.mark.usefixtures("local_network")
 
 
-@pytest.fixture
-def server():
-    with LocalServer() as s:
-        yield s
+def _saved_npz():
+    """Where load_imagenet_val keeps the real file (under the test's datasets folder)."""
+    return datasets_dir() / "imagenet_val_25.npz"
 
 
 def test_load_imagenet_val_downloads_verifies_and_reads(server, monkeypatch, tmp_path, capsys):
@@ -45,13 +38,13 @@ def test_load_imagenet_val_downloads_verifies_and_reads(server, monkeypatch, tmp
     assert np.array_equal(X, arrays["X"][:2]) and X.dtype == np.uint8, "load_imagenet_val: X differs from the file"
     assert np.array_equal(y, arrays["y"][:2]), f"load_imagenet_val: y is {y}, expected {arrays['y'][:2]}"
     assert class_names[7] == "class 7" and len(class_names) == 1000, "load_imagenet_val: label_map not returned"
-    assert (tmp_path / "imagenet_val_25.npz").read_bytes() == payload, "load_imagenet_val: file not saved"
+    assert _saved_npz().read_bytes() == payload, "load_imagenet_val: file not saved"
     assert "ImageNet validation images" in capsys.readouterr().out, "load_imagenet_val: no line naming the source"
 
 
 def test_load_imagenet_val_uses_existing_file_without_network(monkeypatch, tmp_path):
     payload, arrays = _npz_bytes()
-    (tmp_path / "imagenet_val_25.npz").write_bytes(payload)
+    _saved_npz().write_bytes(payload)
 
     def no_network(*args, **kwargs):
         raise AssertionError("load_imagenet_val: downloaded although the file was already there")
@@ -71,7 +64,7 @@ def test_load_imagenet_val_rejects_wrong_file_and_falls_back(server, monkeypatch
     line = capsys.readouterr().out
     assert X.shape == (4, 64, 64, 3), f"load_imagenet_val: a {bad} file should give the scenes, got {X.shape}"
     assert "NOT ImageNet" in line and "verification" in line, f"load_imagenet_val: printed {line!r}"
-    assert not (tmp_path / "imagenet_val_25.npz").exists(), "load_imagenet_val: kept a file that failed verification"
+    assert not _saved_npz().exists(), "load_imagenet_val: kept a file that failed verification"
 
 
 def test_load_imagenet_val_html_page_is_not_used(server, monkeypatch, tmp_path):
@@ -79,16 +72,16 @@ def test_load_imagenet_val_html_page_is_not_used(server, monkeypatch, tmp_path):
     monkeypatch.setattr(imagenet_val, "IMAGENET_VAL_URL", url)
     with pytest.raises(DownloadError, match="HTML page"):
         load_imagenet_val(source="imagenet")
-    assert not (tmp_path / "imagenet_val_25.npz").exists(), "load_imagenet_val: saved an HTML page"
+    assert not _saved_npz().exists(), "load_imagenet_val: saved an HTML page"
 
 
 def test_load_imagenet_val_keeps_a_bad_existing_file_and_says_what_to_do(tmp_path, capsys):
-    (tmp_path / "imagenet_val_25.npz").write_bytes(b"not an npz")
+    _saved_npz().write_bytes(b"not an npz")
     with pytest.raises(DownloadError, match=r"delete it and run python -c"):
         load_imagenet_val(source="imagenet")
     X, _, _ = load_imagenet_val()
     assert X.shape == (25, 64, 64, 3), "load_imagenet_val: a bad existing file should give the scenes"
-    assert (tmp_path / "imagenet_val_25.npz").read_bytes() == b"not an npz", \
+    assert _saved_npz().read_bytes() == b"not an npz", \
         "load_imagenet_val: deleted or changed data it did not download"
 
 
@@ -157,7 +150,7 @@ def test_load_imagenet_val_failure_gives_one_line_and_the_scenes(server, monkeyp
     line = capsys.readouterr().out.strip()
     assert X.shape == (3, 64, 64, 3) and len(class_names) == 30, f"load_imagenet_val ({failure}): got {X.shape}"
     assert "NOT ImageNet" in line and words in line and "\n" not in line, f"load_imagenet_val ({failure}): {line!r}"
-    assert not (tmp_path / "imagenet_val_25.npz").exists(), f"load_imagenet_val ({failure}): kept a bad file"
+    assert not _saved_npz().exists(), f"load_imagenet_val ({failure}): kept a bad file"
 
 
 class _RunsCode:
@@ -179,14 +172,14 @@ def _tampered_npz_bytes():
 
 def test_tampered_label_map_is_refused_never_run(monkeypatch, tmp_path, capsys):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "imagenet_val_25.npz").write_bytes(_tampered_npz_bytes())
+    _saved_npz().write_bytes(_tampered_npz_bytes())
     with pytest.raises(DownloadError, match=r"refers to the Python global (posix|os|nt)\.system.*delete it and run"):
         load_imagenet_val(source="imagenet")
     X, _, _ = load_imagenet_val(num=2)
     line = capsys.readouterr().out
     assert X.shape == (2, 64, 64, 3) and "NOT ImageNet" in line, f"load_imagenet_val: tampered file gave {line!r}"
     assert not (tmp_path / "tampered.txt").exists(), "load_imagenet_val: unpickling the label_map ran code"
-    assert (tmp_path / "imagenet_val_25.npz").read_bytes() == _tampered_npz_bytes(), \
+    assert _saved_npz().read_bytes() == _tampered_npz_bytes(), \
         "load_imagenet_val: changed a file it did not download"
 
 
@@ -196,7 +189,7 @@ def test_tampered_download_is_refused_and_not_kept(server, monkeypatch, tmp_path
     with pytest.raises(DownloadError, match=r"failed verification: its label_map pickle refers to the Python global"):
         load_imagenet_val(source="imagenet")
     assert not (tmp_path / "tampered.txt").exists(), "load_imagenet_val: unpickling the label_map ran code"
-    assert not (tmp_path / "imagenet_val_25.npz").exists(), "load_imagenet_val: kept a tampered download"
+    assert not _saved_npz().exists(), "load_imagenet_val: kept a tampered download"
 
 
 def test_label_map_of_the_classic_layout_is_read_without_pickle_globals(tmp_path):

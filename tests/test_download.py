@@ -13,17 +13,7 @@ from cs231n.data.download import DownloadError, OfflineError, download, part_pat
 PAYLOAD = np.random.default_rng(0).integers(0, 256, 200_000, dtype=np.uint8).tobytes()
 
 
-@pytest.fixture(autouse=True)
-def _fast_and_local(monkeypatch):
-    monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as s:
-        yield s
+pytestmark = pytest.mark.usefixtures("local_network")
 
 
 def test_download_writes_file_and_removes_part(server, tmp_path):

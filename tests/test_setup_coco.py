@@ -14,9 +14,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from _local_server import LocalServer
 
-from cs231n.data import download as dl
 from cs231n.data import coco as setup_coco
 from cs231n.data import coco_files, coco_sample
 from cs231n.data.coco import extract_zip_safely, main, verify_coco_dir
@@ -70,20 +68,7 @@ def good_zip(tmp_path_factory):
     return zip_folder(write_coco_folder(base / "files"), base / "coco_captioning.zip")
 
 
-@pytest.fixture
-def server():
-    with LocalServer() as s:
-        yield s
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """Data under tmp_path, no proxy, CS231N_OFFLINE unset, fast retries."""
-    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path / "datasets"))
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
-    monkeypatch.delenv("CS231N_COCO_URL", raising=False)
-    monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
+pytestmark = pytest.mark.usefixtures("local_network")
 
 
 @pytest.fixture
@@ -184,7 +169,7 @@ def test_setup_coco_restores_data_after_interrupted_swap(tmp_path, good_zip, ser
 def test_setup_coco_force_starts_download_afresh(server, tmp_path, good_zip):
     url = server.add("/coco_captioning.zip", good_zip)
     part = dest_dir(tmp_path).with_name("coco_captioning.zip.part")
-    part.parent.mkdir(parents=True)
+    part.parent.mkdir(parents=True, exist_ok=True)
     part.write_bytes(good_zip[:1000])
     assert main(["--force", "--url", url]) == 0
     assert server.requests_for("/coco_captioning.zip")[0].get("Range") is None, \
