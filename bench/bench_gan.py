@@ -3,9 +3,9 @@
 
     python bench/bench_gan.py [--classic] [--gans vanilla,lsgan,dcgan,wgan] [--threads 1] [--seed 231]
 
-For each GAN it trains, with the repository's own code (cs231n.gan_pytorch.run_a_gan on the data the
-notebook loads), under
-- the notebook's CPU schedule (the SCHEDULE of its set-up cell when there is no GPU), and
+For each GAN it trains, with the repository's own code (cs231n.gan_training.train_gan, the function the
+notebook trains with, on the data the notebook loads), under
+- the notebook's CPU schedule (cs231n.gan_training.CPU_SCHEDULE, what the notebook runs without a GPU), and
 - with --classic, also the classic schedule: batch 128, lr 1e-3, 10 epochs over the first 50,000
   images in order (5 epochs for the DCGAN; the WGAN-GP, which the classic assignment lacks, gets the
   same 10 epochs with 5 critic steps per generator step). This takes about 16 CPU-minutes.
@@ -29,15 +29,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from cs231n import gan_pytorch as gp  # noqa: E402
-from cs231n.data.mnist import TensorBatches, image_tensors, load_gan_data  # noqa: E402
+from cs231n.data.mnist import load_gan_data  # noqa: E402
+from cs231n.gan_training import CLASSIC_SCHEDULE, CPU_SCHEDULE, train_gan  # noqa: E402
 from cs231n.metrics.frechet import generator_distance, real_features, train_feature_classifier  # noqa: E402
 
-# (batch size, generator steps, learning rate, linear decay to 0 over the second half): the notebook's
-# set-up cell holds the same two tables (tests/test_gan.py checks that they agree).
-CPU_SCHEDULE = {"vanilla GAN": (64, 1000, 2e-3, True), "LSGAN": (64, 1000, 1e-3, True),
-                "DCGAN": (64, 500, 2e-3, True), "WGAN-GP": (64, 500, 1e-3, True)}
-CLASSIC_SCHEDULE = {"vanilla GAN": (128, 3900, 1e-3, False), "LSGAN": (128, 3900, 1e-3, False),
-                    "DCGAN": (128, 1950, 1e-3, False), "WGAN-GP": (128, 780, 1e-3, False)}
 KEYS = {"vanilla": "vanilla GAN", "lsgan": "LSGAN", "dcgan": "DCGAN", "wgan": "WGAN-GP"}
 
 
@@ -58,18 +53,17 @@ def build(name, batch_size, device="cpu"):
     return D, G, gp.get_optimizer(D), gp.get_optimizer(G), *losses, 1, 0.0
 
 
-def run(name, schedule, images, labels, score, seed, classic, device="cpu"):
+def run(name, train_set, score, seed, classic, device="cpu"):
     """Train one GAN on one schedule; returns [(generator step, CPU seconds, distance), ...]."""
-    batch_size, num_iters, lr, decay = schedule
+    batch_size, num_iters, _, _ = (CLASSIC_SCHEDULE if classic else CPU_SCHEDULE)[name]
+    every = 250 if classic else max(1, num_iters // 4)
     torch.manual_seed(seed)
     D, G, D_solver, G_solver, d_loss, g_loss, critic_steps, gp_weight = build(name, batch_size, device)
-    for opt in (D_solver, G_solver):
-        for group in opt.param_groups:
-            group["lr"] = lr
-    batches = TensorBatches(images, labels, batch_size, shuffle=not classic, seed=seed)
     curve, excluded, start = [], [0.0], time.process_time()
 
-    def evaluate(step, _imgs):
+    def evaluate(step, _d_loss, _g_loss, _snapshot):
+        if step % every and step != num_iters - 1:
+            return
         t = time.process_time()
         cpu = t - start - excluded[0]
         curve.append((step, cpu, score(G)))
@@ -77,12 +71,8 @@ def run(name, schedule, images, labels, score, seed, classic, device="cpu"):
               f"distance {curve[-1][2]:7.1f}", flush=True)
         excluded[0] += time.process_time() - t
 
-    gp.run_a_gan(D, G, D_solver, G_solver, d_loss, g_loss, batches,
-                 show_every=250 if classic else max(1, num_iters // 4), batch_size=batch_size,
-                 noise_size=gp.NOISE_DIM, num_epochs=-(-num_iters * critic_steps // len(batches)),
-                 num_iters=num_iters, critic_steps=critic_steps, gp_weight=gp_weight,
-                 schedulers=[gp.linear_decay(o, num_iters) for o in (D_solver, G_solver)] if decay else [],
-                 on_show=evaluate, seed=seed, desc=f"{name} ({'classic' if classic else 'notebook'})")
+    train_gan(name, D, G, D_solver, G_solver, d_loss, g_loss, train_set, classic=classic, critic_steps=critic_steps,
+              gp_weight=gp_weight, seed=seed, show=False, on_step=evaluate)
     return curve
 
 
@@ -99,7 +89,6 @@ def main():
     train_set, test_set = load_gan_data(train=True), load_gan_data(train=False, verbose=False)
     feature_net, _ = train_feature_classifier(train_set, test_set)
     real_feats = real_features(feature_net, test_set, 1000)
-    images, labels = image_tensors(train_set)
 
     def score(G):
         return generator_distance(feature_net, real_feats, G, n=1000, noise_dim=gp.NOISE_DIM, seed=0)
@@ -108,10 +97,9 @@ def main():
           "CPU seconds of training only")
     results = {}
     for name in names:
-        results[name, "notebook"] = run(name, CPU_SCHEDULE[name], images, labels, score, args.seed, False)
+        results[name, "notebook"] = run(name, train_set, score, args.seed, False)
         if args.classic:
-            results[name, "classic"] = run(name, CLASSIC_SCHEDULE[name], images[:50000], labels[:50000], score,
-                                           args.seed, True)
+            results[name, "classic"] = run(name, train_set, score, args.seed, True)
 
     print("\nGAN           schedule   steps   CPU s  distance (best along the run)")
     for (name, which), curve in results.items():

@@ -1,4 +1,5 @@
-"""Unit tests for cs231n/gan_pytorch.py and the Fréchet distance in cs231n/metrics/frechet.py.
+"""Unit tests for cs231n/gan_pytorch.py, the notebook's training wrapper cs231n/gan_training.py and the
+Fréchet distance in cs231n/metrics/frechet.py.
 
 Every function a student implements is compared against an independent reference (numpy in
 float64, torch.nn.functional, or a closed form) on tiny seeded inputs.
@@ -12,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 import cs231n.gan_pytorch as gan
+from cs231n.checks import rel_error
 from cs231n.gan_pytorch import (
     NOISE_DIM,
     bce_loss,
@@ -25,15 +27,14 @@ from cs231n.gan_pytorch import (
     get_optimizer,
     gradient_penalty,
     initialize_weights,
-    linear_decay,
     ls_discriminator_loss,
     ls_generator_loss,
-    rel_error,
     run_a_gan,
     sample_noise,
     wgan_critic_loss,
     wgan_generator_loss,
 )
+from cs231n.gan_training import CLASSIC_SCHEDULE, CPU_SCHEDULE, linear_decay, train_gan
 from cs231n.metrics.frechet import FeatureNet, frechet_distance, generate_images, generator_distance
 
 # The classic notebook's fixed logits (gan-checks), fed to the losses as float32 (10, 1).
@@ -306,8 +307,9 @@ def test_one_training_step_changes_both_networks():
     D, G = discriminator(seed=0), generator(noise_dim=8, seed=0)
     before_D = [p.detach().clone() for p in D.parameters()]
     before_G = [p.detach().clone() for p in G.parameters()]
+    torch.manual_seed(0)
     images = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss,
-                       _tiny_loader(1), show_every=1, batch_size=4, noise_size=8, num_epochs=1, seed=0)
+                       _tiny_loader(1), show_every=1, batch_size=4, noise_size=8, num_epochs=1)
     assert all(not torch.equal(a, b) for a, b in zip(before_D, D.parameters())), "run_a_gan: D did not change"
     assert all(not torch.equal(a, b) for a, b in zip(before_G, G.parameters())), "run_a_gan: G did not change"
     assert len(images) == 1 and images[0].shape == (4, 784), "run_a_gan: should return the kept samples (16, 784)"
@@ -321,11 +323,19 @@ def test_run_a_gan_takes_critic_steps_per_generator_step():
     shown = []
     images = run_a_gan(D, G, D_solver, G_solver, wgan_critic_loss, wgan_generator_loss, _tiny_loader(10),
                        show_every=2, batch_size=4, noise_size=8, num_epochs=1, num_iters=3, critic_steps=3,
-                       gp_weight=10.0, on_show=lambda it, imgs: shown.append(it), seed=0)
+                       gp_weight=10.0, on_step=_record_shown(shown))
     d_steps = D_solver.state[next(iter(D.parameters()))]["step"].item()
     g_steps = G_solver.state[next(iter(G.parameters()))]["step"].item()
     assert (d_steps, g_steps) == (9, 3), f"run_a_gan: {d_steps} critic and {g_steps} generator steps, expected 9, 3"
     assert shown == [0, 2] and len(images) == 2, f"run_a_gan: showed samples at {shown}, expected [0, 2]"
+
+
+def _record_shown(shown):
+    """An on_step callback for run_a_gan that records the iterations at which a snapshot was kept."""
+    def on_step(iter_count, d_loss, g_loss, snapshot):
+        if snapshot is not None:
+            shown.append(iter_count)
+    return on_step
 
 
 def _tiny_gan(seed=0):
@@ -343,7 +353,7 @@ def test_run_a_gan_keeps_classic_snapshots(n_batches, show_every, expected):
     shown = []
     images = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss,
                        _tiny_loader(n_batches), show_every=show_every, batch_size=4, noise_size=8, num_epochs=1,
-                       on_show=lambda it, imgs: shown.append(it))
+                       on_step=_record_shown(shown))
     assert len(images) == len(expected) and shown == expected, \
         f"run_a_gan: {n_batches} iterations with show_every={show_every} kept {shown}, expected {expected}"
     assert all(isinstance(im, np.ndarray) and im.shape == (4, 784) for im in images)
@@ -364,19 +374,37 @@ def test_run_a_gan_num_iters_keeps_the_last_step():
     D, G = _tiny_gan()
     shown = []
     run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss, _tiny_loader(10),
-              show_every=4, batch_size=4, noise_size=8, num_epochs=1, num_iters=7, on_show=lambda it, imgs: shown.append(it))
+              show_every=4, batch_size=4, noise_size=8, num_epochs=1, num_iters=7, on_step=_record_shown(shown))
     assert shown == [0, 4, 6], f"run_a_gan(num_iters=7, show_every=4): snapshots at {shown}, expected [0, 4, 6]"
 
 
-def test_run_a_gan_steps_schedulers_and_records_history():
+def test_run_a_gan_reports_every_step_with_its_losses_and_snapshot():
     D, G = _tiny_gan()
-    D_solver, G_solver = get_optimizer(D), get_optimizer(G)
-    schedulers = [linear_decay(o, 4) for o in (D_solver, G_solver)]
-    history = []
-    run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, _tiny_loader(4), show_every=10,
-              batch_size=4, noise_size=8, num_epochs=1, schedulers=schedulers, history=history)
-    assert len(history) == 4 and all(np.isfinite(h).all() for h in history)
-    assert G_solver.param_groups[0]["lr"] == 0.0, "linear_decay: the learning rate should reach 0 at num_iters"
+    computed = {"D": [], "G": []}  # the losses as the loss functions returned them, step by step
+
+    def d_loss_fn(logits_real, logits_fake):
+        loss = discriminator_loss(logits_real, logits_fake)
+        computed["D"].append(loss.item())
+        return loss
+
+    def g_loss_fn(logits_fake):
+        loss = generator_loss(logits_fake)
+        computed["G"].append(loss.item())
+        return loss
+
+    steps = []
+    images = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), d_loss_fn, g_loss_fn,
+                       _tiny_loader(5), show_every=2, batch_size=4, noise_size=8, num_epochs=1,
+                       on_step=lambda it, d_loss, g_loss, snapshot: steps.append((it, d_loss, g_loss, snapshot)))
+    assert [s[0] for s in steps] == [0, 1, 2, 3, 4], f"run_a_gan: on_step called at {[s[0] for s in steps]}"
+    assert all(isinstance(d, float) and isinstance(g, float) for _, d, g, _ in steps), \
+        "run_a_gan: on_step should receive both losses as floats"
+    assert [s[1] for s in steps] == computed["D"] and [s[2] for s in steps] == computed["G"], \
+        "run_a_gan: on_step should receive the discriminator and generator losses of its own step"
+    kept = [snap for *_, snap in steps if snap is not None]
+    assert [s[0] for s in steps if s[3] is not None] == [0, 2, 4] and len(kept) == len(images), \
+        "run_a_gan: on_step should receive the snapshot kept at this step, None elsewhere"
+    assert all(a is b for a, b in zip(kept, images)), "run_a_gan: on_step's snapshots should be the returned ones"
 
 
 def test_linear_decay_holds_then_falls_to_zero():
@@ -390,6 +418,90 @@ def test_linear_decay_holds_then_falls_to_zero():
     lrs.append(opt.param_groups[0]["lr"])
     assert lrs[:6] == [2.0] * 6, f"linear_decay: should hold the learning rate for half the steps, got {lrs}"
     assert np.allclose(lrs[5:], [2.0, 1.6, 1.2, 0.8, 0.4, 0.0]), f"linear_decay: should fall linearly to 0, got {lrs}"
+
+
+class _TinySet:
+    """Stands in for a load_gan_data dataset: .data uint8 (N, 28, 28), .targets (N,), .gan_name."""
+
+    def __init__(self, n=40):
+        self.data = torch.randint(0, 256, (n, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+        self.targets = torch.zeros(n, dtype=torch.long)
+        self.gan_name = "tiny"
+
+    def __len__(self):
+        return len(self.data)
+
+
+# The train_gan tests are about the given wrapper: they train through run_a_gan with networks, optimizers
+# and losses of their own, so a blank elsewhere (get_optimizer, the losses) does not fail them.
+def _tiny_nets():
+    """D, G and their Adam optimizers; G maps noise (N, NOISE_DIM) to images (N, 784)."""
+    torch.manual_seed(0)
+    D = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 8), torch.nn.LeakyReLU(0.01), torch.nn.Linear(8, 1))
+    G = torch.nn.Sequential(torch.nn.Linear(NOISE_DIM, 784), torch.nn.Tanh())
+    return D, G, torch.optim.Adam(D.parameters(), betas=(0.5, 0.999)), torch.optim.Adam(G.parameters(), betas=(0.5, 0.999))
+
+
+def _d_loss(scores_real, scores_fake):
+    return F.softplus(-scores_real).mean() + F.softplus(scores_fake).mean()
+
+
+def _g_loss(scores_fake):
+    return F.softplus(-scores_fake).mean()
+
+
+def test_train_gan_sets_the_schedules_learning_rate_and_decays_it_to_zero(monkeypatch):
+    monkeypatch.setitem(CPU_SCHEDULE, "vanilla GAN", (4, 6, 5e-3, True))  # batch 4, 6 steps, lr 5e-3, decay
+    D, G, D_solver, G_solver = _tiny_nets()
+    lrs = []
+    out = train_gan("vanilla GAN", D, G, D_solver, G_solver, _d_loss, _g_loss, _TinySet(),
+                    show=False, on_step=lambda *_: lrs.append((D_solver.param_groups[0]["lr"],
+                                                               G_solver.param_groups[0]["lr"])))
+    assert out is G, "train_gan: should return the generator it trained"
+    # after generator step k the learning rate of step k + 1: held for 3 steps, then 2/3, 1/3, 0
+    expected = [5e-3 * f for f in (1, 1, 1, 2 / 3, 1 / 3, 0)]
+    assert np.allclose([d for d, _ in lrs], expected) and np.allclose([g for _, g in lrs], expected), \
+        f"train_gan: learning rates {lrs}, expected {expected} for both optimizers"
+
+
+def test_train_gan_classic_schedule_keeps_the_learning_rate(monkeypatch):
+    monkeypatch.setitem(CLASSIC_SCHEDULE, "WGAN-GP", (4, 3, 2e-3, False))
+    D, G, D_solver, G_solver = _tiny_nets()
+    steps = []
+    train_gan("WGAN-GP", D, G, D_solver, G_solver, _d_loss, _g_loss, _TinySet(), classic=True, critic_steps=2,
+              show=False, on_step=lambda it, *_: steps.append(it))
+    d_steps = D_solver.state[next(iter(D.parameters()))]["step"].item()
+    assert steps == [0, 1, 2] and d_steps == 6, f"train_gan: generator steps {steps}, critic steps {d_steps}"
+    assert D_solver.param_groups[0]["lr"] == G_solver.param_groups[0]["lr"] == 2e-3, \
+        "train_gan: the classic schedule keeps its learning rate (no decay)"
+
+
+def test_train_gan_is_reproducible_whatever_ran_before(monkeypatch):
+    monkeypatch.setitem(CPU_SCHEDULE, "LSGAN", (4, 5, 1e-3, True))
+    weights = []
+    for before in (1, 2):
+        D, G, D_solver, G_solver = _tiny_nets()
+        torch.manual_seed(before)  # another state of torch's generator before the call
+        train_gan("LSGAN", D, G, D_solver, G_solver, _d_loss, _g_loss, _TinySet(), seed=7, show=False)
+        weights.append([p.detach().clone() for p in G.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*weights)), "train_gan(seed=7): two runs from the same weights differ"
+
+
+def test_train_gan_shows_its_run(monkeypatch):
+    monkeypatch.setitem(CPU_SCHEDULE, "DCGAN", (16, 5, 1e-3, True))  # mosaics need 16 samples
+    monkeypatch.setattr("matplotlib.pyplot.show", lambda *a, **k: None)
+    import matplotlib.pyplot as plt
+
+    D, G, D_solver, G_solver = _tiny_nets()
+    plt.close("all")
+    train_gan("DCGAN", D, G, D_solver, G_solver, _d_loss, _g_loss, _TinySet())
+    fig = plt.gcf()
+    titles = [ax.get_title() for ax in fig.axes]
+    # 5 steps, a snapshot every 5 // 4 = 1 step: iterations 0 to 4, then the losses
+    assert titles[:5] == [f"iteration {i}" for i in range(5)], f"train_gan: snapshot titles {titles}"
+    assert "DCGAN" in fig.get_suptitle() and "tiny" in fig.get_suptitle(), f"train_gan: title {fig.get_suptitle()!r}"
+    assert [len(line.get_xdata()) for line in fig.axes[-1].get_lines()] == [5, 5], "train_gan: one loss per step"
+    plt.close(fig)
 
 
 def test_module_dtype_is_the_classic_float_tensor_type():
@@ -437,8 +549,9 @@ def test_run_a_gan_trains_on_the_gpu():
 def test_dcgan_trains_one_step():
     D, G = build_dc_classifier(4), build_dc_generator(8)
     before = [p.detach().clone() for p in G.parameters()]
+    torch.manual_seed(0)
     run_a_gan(D, G, get_optimizer(D), get_optimizer(G), ls_discriminator_loss, ls_generator_loss, _tiny_loader(1),
-              show_every=1, batch_size=4, noise_size=8, num_epochs=1, seed=0)
+              show_every=1, batch_size=4, noise_size=8, num_epochs=1)
     assert any(not torch.equal(a, b) for a, b in zip(before, G.parameters())), "run_a_gan (DCGAN): G did not change"
 
 
@@ -490,27 +603,28 @@ _REPO = Path(__file__).resolve().parent.parent
 
 @pytest.mark.skipif(not (_REPO / "bench" / "bench_gan.py").is_file(), reason="instructor repository only (bench/)")
 def test_notebook_and_bench_share_the_schedules():
-    # bench/bench_gan.py measures the schedules the notebook runs: the two copies must agree.
+    # bench/bench_gan.py measures what the notebook runs: both train every GAN through
+    # cs231n.gan_training.train_gan, whose schedules are the only ones.
     import ast
     import importlib.util
     import json
 
-    repo = _REPO
-    spec = importlib.util.spec_from_file_location("bench_gan", repo / "bench" / "bench_gan.py")
+    import cs231n.gan_training as training
+
+    spec = importlib.util.spec_from_file_location("bench_gan", _REPO / "bench" / "bench_gan.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    nb = json.loads((repo / "assignment3" / "Generative_Adversarial_Networks.ipynb").read_text())
-    found = {}
-    for cell in nb["cells"]:
-        src = "".join(cell["source"])
-        if cell["cell_type"] != "code" or "SCHEDULE = " not in src:
-            continue
-        src = "\n".join(line for line in src.splitlines() if not line.startswith("%"))
-        for node in ast.walk(ast.parse(src)):
-            if isinstance(node, ast.If) and ast.unparse(node.test) == "CLASSIC":
-                for branch, key in ((node.body, "classic"), (node.orelse, "cpu")):
-                    for stmt in branch:
-                        if isinstance(stmt, ast.Assign) and ast.unparse(stmt.targets[0]) == "SCHEDULE":
-                            found[key] = ast.literal_eval(stmt.value)
-    assert found.get("cpu") == bench.CPU_SCHEDULE, f"notebook CPU schedule {found.get('cpu')} != bench {bench.CPU_SCHEDULE}"
-    assert found.get("classic") == bench.CLASSIC_SCHEDULE, "notebook and bench disagree on the classic schedule"
+    assert bench.train_gan is training.train_gan, "bench_gan should train through cs231n.gan_training.train_gan"
+    assert sorted(bench.KEYS.values()) == sorted(training.CPU_SCHEDULE) == sorted(training.CLASSIC_SCHEDULE)
+
+    nb = json.loads((_REPO / "assignment3" / "Generative_Adversarial_Networks.ipynb").read_text())
+    code = "\n".join("\n".join(line for line in "".join(c["source"]).splitlines() if not line.startswith("%"))
+                     for c in nb["cells"] if c["cell_type"] == "code")
+    calls = [node for node in ast.walk(ast.parse(code))
+             if isinstance(node, ast.Call) and ast.unparse(node.func) in ("train_gan", "run_a_gan")]
+    trained = [ast.literal_eval(c.args[0]) for c in calls if ast.unparse(c.func) == "train_gan"]
+    assert trained == list(training.CPU_SCHEDULE), f"the notebook trains {trained}, the schedules are for " \
+        f"{list(training.CPU_SCHEDULE)}; every GAN should go through train_gan, once"
+    assert all(ast.unparse(c.func) == "train_gan" for c in calls), "the notebook calls run_a_gan outside train_gan"
+    assert all({ast.unparse(k.value) for k in c.keywords if k.arg == "classic"} == {"CLASSIC"} for c in calls), \
+        "each train_gan call of the notebook should pass classic=CLASSIC (the set-up cell's choice)"
