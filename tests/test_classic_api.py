@@ -386,6 +386,16 @@ def test_net_visualization_official_import_cells_work():
         assert callable(ns.get(name)), f"the official network-visualization imports lack {name}"
 
 
+def test_net_visualization_star_import_exports_the_assignment_only():
+    star = {}
+    exec("from cs231n.net_visualization_pytorch import *", star)
+    exported = set(star) - {"__builtins__"}
+    expected = {"compute_saliency_maps", "make_fooling_image", "class_visualization_update_step", "grad_cam",
+                "create_class_visualization", "preprocess", "deprocess", "rescale", "blur_image", "jitter"}
+    assert exported == expected, (f"`from cs231n.net_visualization_pytorch import *`: missing "
+                                  f"{sorted(expected - exported)}, exported by accident {sorted(exported - expected)}")
+
+
 @pytest.mark.parametrize("name, params", [
     ("compute_saliency_maps", ["X", "y", "model"]),
     ("make_fooling_image", ["X", "target_y", "model"]),
@@ -475,6 +485,12 @@ def test_style_transfer_official_import_cell_works():
     exec("from cs231n.style_transfer_pytorch import rel_error, content_loss, gram_matrix, style_loss, "
          "tv_loss, extract_features, features_from_img, preprocess, deprocess, rescale, dtype", ns)
     assert ns["dtype"] is torch.FloatTensor, f"style_transfer_pytorch.dtype is {ns['dtype']}, not torch.FloatTensor"
+    star = {}
+    exec("from cs231n.style_transfer_pytorch import *", star)
+    missing = sorted(set(ns) - set(star))
+    assert not missing, f"`from cs231n.style_transfer_pytorch import *` lacks the official cell's {missing}"
+    leaked = sorted((set(star) - set(ns) - {"style_transfer"}))
+    assert not leaked, f"`from cs231n.style_transfer_pytorch import *` exports {leaked} by accident"
 
 
 @pytest.mark.parametrize("name, params", [
