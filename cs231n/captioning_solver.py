@@ -16,6 +16,20 @@ def iteration_counts(num_train, batch_size, num_epochs):
     return iterations_per_epoch, max(int(round(num_epochs * iterations_per_epoch)), 1)
 
 
+def loop_options(kwargs):
+    """Pop the options both captioning solvers take from kwargs, after their own ones.
+
+    Returns (batch_size, num_epochs, print_every, verbose), with the defaults 100, 10, 10, True.
+    Raises ValueError naming every argument left in kwargs (a typo, an option neither solver has).
+    """
+    options = (kwargs.pop("batch_size", 100), kwargs.pop("num_epochs", 10), kwargs.pop("print_every", 10),
+               kwargs.pop("verbose", True))
+    if kwargs:
+        extra = ", ".join(f'"{k}"' for k in kwargs)
+        raise ValueError(f"Unrecognized arguments {extra}")
+    return options
+
+
 class CaptioningSolver:
     """A CaptioningSolver encapsulates all the logic necessary for training image captioning
     models. It performs stochastic gradient descent using the update rules in optim.py.
@@ -88,16 +102,8 @@ class CaptioningSolver:
         self.update_rule = kwargs.pop("update_rule", "sgd")
         self.optim_config = kwargs.pop("optim_config", {})
         self.lr_decay = kwargs.pop("lr_decay", 1.0)
-        self.batch_size = kwargs.pop("batch_size", 100)
-        self.num_epochs = kwargs.pop("num_epochs", 10)
-
-        self.print_every = kwargs.pop("print_every", 10)
-        self.verbose = kwargs.pop("verbose", True)
-
-        # Throw an error if there are extra keyword arguments
-        if len(kwargs) > 0:
-            extra = ", ".join(f'"{k}"' for k in kwargs)
-            raise ValueError(f"Unrecognized arguments {extra}")
+        # The rest, and an error for any extra keyword argument
+        self.batch_size, self.num_epochs, self.print_every, self.verbose = loop_options(kwargs)
 
         # Make sure the update rule exists, then replace the string name with the actual function
         if not callable(getattr(optim, self.update_rule, None)):

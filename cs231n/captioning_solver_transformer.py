@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cs231n.captioning_solver import iteration_counts
+from cs231n.captioning_solver import iteration_counts, loop_options
 from cs231n.coco_utils import sample_coco_minibatch
 
 
@@ -47,13 +47,7 @@ class CaptioningSolverTransformer:
         self._null = data["word_to_idx"]["<NULL>"]  # padding: positions holding it carry no loss
 
         self.learning_rate = kwargs.pop("learning_rate", 0.001)
-        self.batch_size = kwargs.pop("batch_size", 100)
-        self.num_epochs = kwargs.pop("num_epochs", 10)
-        self.print_every = kwargs.pop("print_every", 10)
-        self.verbose = kwargs.pop("verbose", True)
-        if len(kwargs) > 0:
-            extra = ", ".join(f'"{k}"' for k in kwargs)
-            raise ValueError(f"Unrecognized arguments {extra}")
+        self.batch_size, self.num_epochs, self.print_every, self.verbose = loop_options(kwargs)
 
         self.optim = torch.optim.Adam(self.model.parameters(), self.learning_rate)
         self._reset()

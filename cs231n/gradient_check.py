@@ -24,19 +24,11 @@ def eval_numerical_gradient(f, x, verbose=True, h=0.00001):
     - grad: Array of x's shape with df/dx.
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old_value = x[ix]
-        x[ix] = old_value + h
-        fxph = f(x)
-        x[ix] = old_value - h
-        fxmh = f(x)
-        x[ix] = old_value
+    for ix in np.ndindex(x.shape):
+        fxph, fxmh = _nudged(f, x, ix, h)
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -55,18 +47,22 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     - grad: Array of x's shape.
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        oldval = x[ix]
-        x[ix] = oldval + h
-        pos = f(x).copy()
-        x[ix] = oldval - h
-        neg = f(x).copy()
-        x[ix] = oldval
+    for ix in np.ndindex(x.shape):
+        pos, neg = _nudged(f, x, ix, h)
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
     return grad
+
+
+def _nudged(f, x, ix, h):
+    """(f at x with x[ix] + h, f at x with x[ix] - h); x is restored. The outputs are copied, since f
+    may return a view of x or reuse its output buffer."""
+    old_value = x[ix]
+    x[ix] = old_value + h
+    plus = np.copy(f(x))
+    x[ix] = old_value - h
+    minus = np.copy(f(x))
+    x[ix] = old_value
+    return plus, minus
 
 
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
@@ -79,15 +75,10 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
     worst = 0.0
     for _ in range(num_checks):
         ix = tuple(rng.randrange(m) for m in x.shape)
-        oldval = x[ix]
-        x[ix] = oldval + h
-        fxph = f(x)
-        x[ix] = oldval - h
-        fxmh = f(x)
-        x[ix] = oldval
+        fxph, fxmh = _nudged(f, x, ix, h)
         grad_numerical = (fxph - fxmh) / (2 * h)
         grad_analytic = analytic_grad[ix]
         rel_error = abs(grad_numerical - grad_analytic) / max(1e-8, abs(grad_numerical) + abs(grad_analytic))
-        worst = max(worst, rel_error)
+        worst = max(worst, float(rel_error))
         print(f"numerical: {grad_numerical:f} analytic: {grad_analytic:f}, relative error: {rel_error:e}")
     return worst
