@@ -4,6 +4,9 @@ Extractor: SqueezeNet 1.1's convolutional layers with torchvision's ImageNet wei
 (`cs231n.data.pretrained`) and the classic settings; when the weights cannot be had, or
 CS231N_OFFLINE=1, the embedded default `cs231n.models.random_features.random_cnn()` with settings of
 its own. Images: the classic files, or the embedded sample images (`cs231n.data.style_images`).
+
+`python -m cs231n.data.style_transfer` fetches the real files ahead of time (the SqueezeNet weights and
+the classic images); offline it says which embedded defaults the notebook will use.
 """
 
 from collections import namedtuple
@@ -96,3 +99,7 @@ def load_style_transfer_setup(device="cpu", archive=None):
     params = {run: dict(p) for run, p in PARAMS[kind].items()}
     cnn = cnn.to(torch.device(device)).eval().requires_grad_(False)
     return StyleTransferSetup(cnn, params, images, label, answers)
+
+
+if __name__ == "__main__":
+    load_style_transfer_setup()
