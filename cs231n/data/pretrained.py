@@ -18,7 +18,7 @@ from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 from cs231n.data import download
 from cs231n.data.download import DownloadError, OfflineError
 
-__all__ = ["load_squeezenet", "unreachable", "why_unavailable"]
+__all__ = ["load_squeezenet", "why_unavailable"]
 
 _WEIGHTS_NAME = "SqueezeNet 1.1's ImageNet weights"
 
@@ -51,17 +51,10 @@ def load_squeezenet(timeout=30):
     return model, list(weights.meta["categories"])
 
 
-def unreachable(error):
-    """True when an exception means the host could not be reached (as opposed to a broken download)."""
-    if isinstance(error, OfflineError):
-        return True
-    return isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
-
-
 def why_unavailable(error, what):
     """A few words on why `what` (e.g. "the ImageNet weights") could not be had, for a loader's one-line
     report of its fallback: "offline: ... cannot be downloaded", or the error's own first sentence."""
-    if unreachable(error):
+    if _unreachable(error):
         return f"offline: {what} cannot be downloaded"
     return f"{what} failed to load: {str(error).rstrip('.')}"
 
@@ -74,7 +67,7 @@ def _squeezenet_error(error, url, cached):
     if isinstance(error, urllib.error.HTTPError):
         return DownloadError(f"{host} answered HTTP {error.code} ({error.reason}) for {name} ({url}); "
                              f"try again later.", reason="http", url=url, status=error.code)
-    if unreachable(error) or isinstance(error, (ConnectionError, TimeoutError)):
+    if _unreachable(error) or isinstance(error, (ConnectionError, TimeoutError)):
         return OfflineError(f"Cannot reach {host} to download {name} ({detail}); you seem to be offline.",
                             url=url)
     if "invalid hash value" in str(error):  # torchvision deleted the download; nothing was cached
@@ -86,3 +79,10 @@ def _squeezenet_error(error, url, cached):
                              f"{detail}); delete that file and run again to download them afresh.",
                              reason="verify", url=url)
     return DownloadError(f"Loading {name} failed ({error.__class__.__name__}: {detail}).", reason="io", url=url)
+
+
+def _unreachable(error):
+    """True when an exception means the host could not be reached (as opposed to a broken download)."""
+    if isinstance(error, OfflineError):
+        return True
+    return isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError)
