@@ -44,6 +44,9 @@ def test_captioning_official_import_cells_work():
                  "sample_coco_minibatch", "decode_captions", "image_from_url", "eval_numerical_gradient",
                  "eval_numerical_gradient_array"):
         assert name in ns, f"the official captioning notebooks' imports do not give {name}"
+    star = {}
+    exec("from cs231n.rnn_layers import *", star)
+    assert "np" not in star, "`from cs231n.rnn_layers import *` exports numpy: __all__ lists the layers only"
 
 
 _RNN_LAYER_SIGNATURES = {
