@@ -2,6 +2,7 @@
 
 import json
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -134,8 +135,7 @@ def show_captioned(images, titles, suptitle):
     images: list of uint8 arrays (H, W, 3) or None; titles: one string per image (lines split on
     newlines, <START>/<END> dropped); suptitle: the figure's title, which should name the data source.
     """
-    import textwrap
-
+    # matplotlib only when plotting: it takes a second to import, and training needs none of it.
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(images), figsize=(3.6 * len(images), 5.2), squeeze=False)

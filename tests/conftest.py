@@ -53,9 +53,10 @@ def server():
 
 @pytest.fixture
 def local_network(monkeypatch, tmp_path):
-    """For tests of the download paths: data lands in tmp_path/datasets (created, returned), CS231N_OFFLINE and
-    CS231N_COCO_URL are unset, no proxy stands between the test and its local server, and retries
-    wait 10 ms. Opt in per file with `pytestmark = pytest.mark.usefixtures("local_network")`."""
+    """For tests of the download paths: data lands in tmp_path/datasets (created, returned),
+    CS231N_OFFLINE and CS231N_COCO_URL are unset, no proxy stands between the test and its local
+    server, and retries wait 10 ms. Opt in per file with
+    `pytestmark = pytest.mark.usefixtures("local_network")`."""
     datasets = tmp_path / "datasets"
     datasets.mkdir()
     monkeypatch.setenv("CS231N_DATASETS", str(datasets))

@@ -7,10 +7,10 @@
 The real path downloads the classic CS231n ``coco_captioning.zip`` (about 1 GB) next to the
 destination, resuming an interrupted download; checks that it is a complete zip; refuses members
 whose paths would leave the target folder; extracts it into a temporary folder beside the
-destination; checks every file's keys, dtypes and shapes (:func:`verify_coco_dir`); and only then
-swaps it in as ``datasets/coco_captioning/`` with a ``.verified`` stamp, deleting the zip to save
-space. A failure at any step leaves existing data as it was. A second run sees the stamp and does
-nothing.
+destination; checks every file's keys, dtypes and shapes (:mod:`cs231n.data.coco_files`); and only
+then swaps it in as ``datasets/coco_captioning/`` with a ``.verified`` stamp, deleting the zip to
+save space. A failure at any step leaves existing data as it was. A second run sees the stamp and
+does nothing.
 
 When the host cannot be reached (or CS231N_OFFLINE=1), or with ``--sample``, it builds the
 embedded COCO-format sample instead (:func:`cs231n.data.coco_sample.ensure_coco_sample`).

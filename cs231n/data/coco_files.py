@@ -184,7 +184,8 @@ def _open_h5(h5py, file):
 
 def _check_dataset(h5py, f, filename, key, dtype, trailing):
     if key not in f or not isinstance(f[key], h5py.Dataset):
-        raise ValueError(f"{filename} has no dataset '{key}' (it has: {', '.join(sorted(f.keys())) or 'nothing'})")
+        present = ", ".join(sorted(f.keys())) or "nothing"
+        raise ValueError(f"{filename} has no dataset '{key}' (it has: {present})")
     d = f[key]
     if d.dtype != np.dtype(dtype):
         raise ValueError(f"{filename}:{key} has dtype {d.dtype}, expected {np.dtype(dtype)}")

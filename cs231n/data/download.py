@@ -16,7 +16,7 @@ repository wants it:
 - only once every check passes is the file moved onto ``dest`` (``os.replace``): an existing
   ``dest`` is never touched by a failed attempt.
 
-``CS231N_OFFLINE=1`` (see :func:`cs231n.data_utils.offline_forced`) makes :func:`download` raise
+``CS231N_OFFLINE=1`` (see :func:`cs231n.data.paths.offline_forced`) makes :func:`download` raise
 :class:`OfflineError` without touching the network.
 
 Example::
