@@ -8,12 +8,10 @@ import zipfile
 
 import numpy as np
 import pytest
-from _local_server import LocalServer
 from PIL import Image
 from torch import nn
 
 from cs231n import style_transfer_pytorch as st
-from cs231n.data import download as dl
 from cs231n.data import style_transfer as style_data
 from cs231n.data.classic_archive import Archive, classic_folder, fetch_classic_files
 from cs231n.data.download import DownloadError, OfflineError
@@ -63,18 +61,8 @@ def _archive(url, zip_bytes=ZIP, members=MEMBERS):
                    members={name: (len(data), _sha(data)) for name, data in members.items()})
 
 
-@pytest.fixture(autouse=True)
-def _local_only(monkeypatch, tmp_path):
-    monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
-    monkeypatch.setenv("no_proxy", "*")
-    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
-    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path / "datasets"))
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as s:
-        yield s
+# Data under tmp_path/datasets, the offline switch and proxies off, fast retries (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("local_network")
 
 
 def _snapshot(folder):

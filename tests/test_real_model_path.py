@@ -17,13 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from _local_server import LocalServer
 from PIL import Image
 from torch import nn
 from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
 from cs231n import net_visualization_pytorch as nv
-from cs231n.data import download as dl
 from cs231n.data import imagenet_val
 from cs231n.data import net_visualization as netvis_data
 from cs231n.checks.net_visualization import (
@@ -40,12 +38,9 @@ WEIGHTS_FILE = Path(urllib.parse.urlparse(WEIGHTS.url).path).name
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path, one_torch_thread):
+def _isolated(monkeypatch, tmp_path, local_network, one_torch_thread):
+    """local_network (tests/conftest.py), and torchvision's cache under tmp_path/torch."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
-    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path / "datasets"))
-    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setattr(dl, "_BACKOFF_S", (0.01,))
 
 
 @pytest.fixture
@@ -65,12 +60,6 @@ def _state_bytes(state):
     buf = io.BytesIO()
     torch.save(state, buf)
     return buf.getvalue()
-
-
-@pytest.fixture
-def server():
-    with LocalServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -211,7 +200,6 @@ def test_notebook_real_path_check_cells_run_on_squeezenet(checkpoints, tmp_path,
     checkpoints.mkdir(parents=True)
     (checkpoints / WEIGHTS_FILE).write_bytes(_state_bytes(_random_state()))
     rng = np.random.default_rng(1)
-    (tmp_path / "datasets").mkdir()
     np.savez(tmp_path / "datasets" / "imagenet_val_25.npz", X=rng.integers(0, 256, (5, 224, 224, 3), dtype=np.uint8),
              y=np.array([1, 2, 3, 4, 5]), label_map=np.array({i: f"class {i}" for i in range(1000)}))
 
