@@ -26,51 +26,23 @@ case "${1:-}" in
 esac
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-data=${CS231N_DATASETS:-$repo/datasets}
 fmnist=${CS231N_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
-files=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
 python=${PYTHON:-}
 if [[ -z $python ]]; then
     if [[ -x $repo/.venv/bin/python ]]; then python=$repo/.venv/bin/python; else python=python3; fi
 fi
+# Steps 1 and 2 (which files make a dataset, the download) live in cs231n/data/mnist.py; its exit
+# status 3 means: neither dataset, install the package (step 3).
+mnist() { PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -m cs231n.data.mnist "$@"; }
 
-have_mnist() {
-    local f
-    for f in "${files[@]}"; do [[ -s $data/MNIST/raw/$f ]] || return 1; done
-}
-have_fashion_mnist() {
-    local f
-    for f in "${files[@]}"; do [[ -s $fmnist/$f.gz ]] || return 1; done
-}
-
-if have_mnist; then
-    echo "GAN data: MNIST already in $data/MNIST; nothing to do."
+status=0
+mnist || status=$?
+if [[ $status -eq 0 ]]; then
     exit 0
-fi
-if have_fashion_mnist; then
-    echo "GAN data: Fashion-MNIST (offline stand-in) already installed in $fmnist; nothing to do."
-    exit 0
-fi
-
-if [[ ${CS231N_OFFLINE:-} != "" && ${CS231N_OFFLINE:-} != 0 ]]; then
-    echo "GAN data: MNIST download skipped (CS231N_OFFLINE=1)."
-else
-    echo "GAN data: downloading MNIST with torchvision into $data/MNIST ..."
-    log=$(mktemp)
-    # torchvision verifies each file's MD5; download_mnist probes the network first and uses timeouts.
-    if PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -c '
-import sys
-from cs231n.data.mnist import download_mnist
-reason = download_mnist(sys.argv[1])
-if reason:
-    sys.exit(reason)
-' "$data" >"$log" 2>&1; then
-        rm -f "$log"
-        echo "GAN data: MNIST ready in $data/MNIST."
-        exit 0
-    fi
-    echo "GAN data: MNIST download failed ($(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100))."
-    rm -f "$log"
+elif [[ $status -ne 3 ]]; then
+    echo "setup_gan_data: 'python -m cs231n.data.mnist' failed (exit $status, see above);" \
+        "fix: run 'make setup' so that .venv has the packages, then run this script again." >&2
+    exit 1
 fi
 
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
@@ -85,7 +57,7 @@ if ! apt-get update -q >"$log" 2>&1; then
     echo "GAN data: apt-get update reported errors; trying the install anyway."
 fi
 echo "GAN data: apt-get install dataset-fashion-mnist ..."
-if ! apt-get install -y -q dataset-fashion-mnist >"$log" 2>&1 || ! have_fashion_mnist; then
+if ! apt-get install -y -q dataset-fashion-mnist >"$log" 2>&1 || ! CS231N_OFFLINE=1 mnist >/dev/null; then
     reason=$(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100 || true)
     echo "setup_gan_data: installing dataset-fashion-mnist failed (${reason:-no files in $fmnist});" \
         "fix: check that a Debian mirror is reachable and run 'apt-get install dataset-fashion-mnist'." >&2

@@ -13,12 +13,14 @@ minibatches from it: no per-image transform and no DataLoader workers, which on 
 the small networks' steps.
 """
 
+import argparse
 import contextlib
 import gzip
 import io
 import os
 import shutil
 import socket
+import sys
 import urllib.parse
 from pathlib import Path
 
@@ -56,8 +58,7 @@ def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
       is "MNIST" or "Fashion-MNIST".
     """
     root = Path(root) if root is not None else datasets_dir()
-    if system_dir is None:
-        system_dir = os.environ.get("CS231N_FASHION_MNIST_DIR") or FASHION_MNIST_SYSTEM_DIR
+    system_dir = Path(system_dir) if system_dir is not None else _fashion_mnist_system_dir()
     note = ""
     if _mnist_ready(root):
         ds = dset.MNIST(str(root), train=train, download=False, transform=T.ToTensor())
@@ -74,7 +75,7 @@ def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
             _say(verbose, f"GAN data: MNIST (downloaded by torchvision to {root / 'MNIST'})")
             return ds
         note = f"MNIST download failed: {reason}"
-    problem = _prepare_fashion_mnist(root, Path(system_dir))
+    problem = _prepare_fashion_mnist(root, system_dir)
     if problem is not None:
         raise RuntimeError(
             f"No GAN training data: MNIST is not in {root / 'MNIST'} ({note}) and {problem}. "
@@ -90,6 +91,15 @@ def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
 def _say(verbose, line):
     if verbose:
         print(line)
+
+
+def _fashion_mnist_system_dir():
+    return Path(os.environ.get("CS231N_FASHION_MNIST_DIR") or FASHION_MNIST_SYSTEM_DIR)
+
+
+def _fashion_mnist_installed(system_dir):
+    """True when dataset-fashion-mnist's four gzip files are in system_dir."""
+    return all((system_dir / name).is_file() for name, _ in dset.FashionMNIST.resources)
 
 
 def _mnist_ready(root):
@@ -137,7 +147,7 @@ def _prepare_fashion_mnist(root, system_dir):
     missing = [n for n in names if not (raw / n[: -len(".gz")]).is_file()]
     if not missing:
         return None
-    if not all((system_dir / n).is_file() for n in missing):
+    if not _fashion_mnist_installed(system_dir):
         return f"Fashion-MNIST is not installed in {system_dir}"
     raw.mkdir(parents=True, exist_ok=True)
     sums = _dpkg_md5sums(system_dir)
@@ -222,3 +232,39 @@ class TensorBatches:
         for i in range(len(self)):
             idx = order[i * self.batch_size: (i + 1) * self.batch_size]
             yield self.images[idx], self.labels[idx]
+
+
+# Exit status of `python -m cs231n.data.mnist` when neither dataset can be had without installing
+# Debian's dataset-fashion-mnist package (tools/setup_gan_data.sh then installs it, as root).
+NEEDS_FASHION_MNIST = 3
+
+
+def main(argv=None):
+    """Make sure the GAN notebook has training images; one line per step. See --help."""
+    parser = argparse.ArgumentParser(
+        prog="python -m cs231n.data.mnist",
+        description="Download MNIST with torchvision into datasets/MNIST unless it or the offline "
+                    f"stand-in Fashion-MNIST is there already. Exit status 0 when the GAN notebook has "
+                    f"training images, {NEEDS_FASHION_MNIST} when it needs the dataset-fashion-mnist package.")
+    parser.parse_args(argv)
+    root, system_dir = datasets_dir(), _fashion_mnist_system_dir()
+    if _mnist_ready(root):
+        print(f"GAN data: MNIST already in {root / 'MNIST'}; nothing to do.")
+        return 0
+    if _fashion_mnist_installed(system_dir):
+        print(f"GAN data: Fashion-MNIST (offline stand-in) already installed in {system_dir}; nothing to do.")
+        return 0
+    if offline_forced():
+        print("GAN data: MNIST download skipped (CS231N_OFFLINE=1).")
+        return NEEDS_FASHION_MNIST
+    print(f"GAN data: downloading MNIST with torchvision into {root / 'MNIST'} ...")
+    reason = download_mnist(root)
+    if reason is not None:
+        print(f"GAN data: MNIST download failed ({reason}).")
+        return NEEDS_FASHION_MNIST
+    print(f"GAN data: MNIST ready in {root / 'MNIST'}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
