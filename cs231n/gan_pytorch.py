@@ -49,8 +49,7 @@ def sample_noise(batch_size, dim, seed=None):
 def discriminator(seed=None):
     """Build and return a PyTorch nn.Sequential model implementing the vanilla GAN discriminator:
 
-      Flatten -> Linear(784, 256) -> LeakyReLU(0.01) -> Linear(256, 256) -> LeakyReLU(0.01)
-              -> Linear(256, 1)
+      Flatten -> Linear(784, 256) -> LeakyReLU(0.01) -> Linear(256, 256) -> LeakyReLU(0.01) -> Linear(256, 1)
 
     Inputs:
     - seed: If not None, seed torch's random generator with it first, so the weights are reproducible.
@@ -313,8 +312,7 @@ def gradient_penalty(D, real_data, fake_data):
       x_hat = eps * x + (1 - eps) * G(z),   eps ~ U[0, 1] drawn once per example
       GP    = mean over the batch of (||∇_{x_hat} D(x_hat)||_2 - 1)^2
 
-    The penalty must stay differentiable with respect to D's parameters, so that adding it to the
-    critic loss trains the critic towards unit gradient norm.
+    It must stay differentiable in D's parameters: added to the critic loss, it trains D towards norm 1.
 
     Inputs:
     - D: the critic, a PyTorch model mapping a batch shaped like real_data to scores (N, 1).

@@ -3,8 +3,7 @@
 `train_gan` runs `run_a_gan` on one of two schedules and shows the run in one figure: the samples
 kept along the way and the two losses. On a GPU the notebook uses the classic schedule; on a CPU,
 where that takes about 16 CPU-minutes, a shorter one chosen for the lowest Fréchet distance per CPU
-second (the notebook's last section compares the two). bench/bench_gan.py, for instructors, measures
-the same schedules through the same function.
+second (the notebook's last section compares the two).
 """
 
 import time

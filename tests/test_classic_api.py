@@ -652,3 +652,25 @@ def test_gan_classic_run_a_gan_keeps_a_snapshot_at_0_and_every_show_every():
     one = _gan.run_a_gan(D, G, _gan.get_optimizer(D), _gan.get_optimizer(G), _gan.discriminator_loss,
                          _gan.generator_loss, batches[:1], batch_size=16, noise_size=8, num_epochs=1)
     assert len(one) == 1, "run_a_gan: a one-iteration run keeps the snapshot of iteration 0"
+
+
+def test_gan_official_import_cells_work():
+    # The official GAN notebook imports each name from cs231n.gan_pytorch; a star import (ours) gives the
+    # same names and none of the module's own imports.
+    ns = {}
+    exec("from cs231n.gan_pytorch import build_dc_generator, build_dc_classifier\n"
+         "from cs231n.gan_pytorch import ls_discriminator_loss, ls_generator_loss\n"
+         "from cs231n.gan_pytorch import get_optimizer, run_a_gan\n"
+         "from cs231n.gan_pytorch import bce_loss, discriminator_loss, generator_loss\n"
+         "from cs231n.gan_pytorch import generator, discriminator\n"
+         "from cs231n.gan_pytorch import Flatten, Unflatten, initialize_weights\n"
+         "from cs231n.gan_pytorch import sample_noise\n"
+         "from cs231n.gan_pytorch import preprocess_img, deprocess_img, rel_error, count_params, ChunkSampler", ns)
+    star = {}
+    exec("from cs231n.gan_pytorch import *", star)
+    missing = sorted(set(ns) - set(star) - {"__builtins__"})
+    assert not missing, f"`from cs231n.gan_pytorch import *` lacks the official notebook's {missing}"
+    for name in ("show_images", "NOISE_DIM", "dtype", "wgan_critic_loss", "wgan_generator_loss", "gradient_penalty"):
+        assert name in star, f"`from cs231n.gan_pytorch import *` lacks {name}"
+    leaked = sorted({"np", "nn", "torch", "sys"} & set(star))
+    assert not leaked, f"`from cs231n.gan_pytorch import *` exports the module's imports {leaked}"
