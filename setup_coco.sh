@@ -39,8 +39,10 @@ if [[ -x "$root/.venv/bin/python" ]]; then
 else
     py="$(command -v python3 || true)"
 fi
-if [[ -z "$py" ]] || ! "$py" -c 'import h5py, numpy, tqdm' 2>/dev/null; then
-    echo "setup_coco.sh: no Python with h5py, numpy and tqdm found; run 'make setup' first (it creates .venv)." >&2
+# find_spec looks for the packages without importing them (torch alone takes seconds to import).
+need='import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))'
+if [[ -z "$py" ]] || ! "$py" -c "$need" h5py numpy torch tqdm 2>/dev/null; then
+    echo "setup_coco.sh: no Python with h5py, numpy, torch and tqdm found; run 'make setup' first (it creates .venv)." >&2
     exit 1
 fi
 # PYTHONPATH lets this run before the package is installed; paths given by the user stay
