@@ -223,7 +223,7 @@ def style_transfer(content_image, style_image, image_size, style_size, content_l
         c_loss = content_loss(content_weight, feats[content_layer], content_target)
         s_loss = style_loss(feats, style_layers, style_targets, style_weights)
         t_loss = tv_loss(img, tv_weight)
-        losses.append([float(c_loss), float(s_loss), float(t_loss)])
+        losses.append([float(x.detach()) if torch.is_tensor(x) else float(x) for x in (c_loss, s_loss, t_loss)])
         return c_loss + s_loss + t_loss
 
     if optimizer == "lbfgs":
