@@ -15,8 +15,7 @@ from pathlib import Path
 import torch
 from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
-from cs231n.data import download
-from cs231n.data.download import DownloadError, OfflineError
+from cs231n.data.download import DownloadError, OfflineError, check_reachable
 
 __all__ = ["load_squeezenet", "why_unavailable"]
 
@@ -39,7 +38,7 @@ def load_squeezenet(timeout=30):
     try:
         if not cached.is_file():
             # torchvision's download has no timeout of its own, and a DNS lookup none at all
-            download._check_host_resolves(weights.url, _WEIGHTS_NAME, download._DNS_TIMEOUT_S)
+            check_reachable(weights.url, _WEIGHTS_NAME)
             socket.setdefaulttimeout(timeout)
         model = squeezenet1_1(weights=weights, progress=False)
     except DownloadError:
