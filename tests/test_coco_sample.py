@@ -7,7 +7,8 @@ import pytest
 
 from cs231n import coco_utils
 from cs231n.data import coco_files, coco_sample, scenes
-from cs231n.data.coco_format import SAMPLE_FILES
+from cs231n.data.coco_format import SAMPLE_FILES, SAMPLE_STAMP, SAMPLE_VERSION
+from cs231n.models import scene_net
 from cs231n.image_utils import image_from_url
 
 TINY = dict(seed=3, num_train=520, num_val=40, epochs=1, progress=False)  # PCA to 512 needs >= 512 images
@@ -132,6 +133,28 @@ def test_loader_uses_the_sample_when_no_real_data_and_says_so(tiny_sample, monke
     assert d["source"] == "sample"
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "embedded sample" in out[0] and "not COCO photos" in out[0]
+
+
+def test_sample_built_by_older_code_is_refused_naming_the_rebuild(tmp_path, monkeypatch):
+    old = tmp_path / "coco_sample"
+    old.mkdir()
+    (old / SAMPLE_STAMP).write_text("ok\n")
+    (old / "MANIFEST.json").write_text(json.dumps({"version": SAMPLE_VERSION - 1}))
+    monkeypatch.setenv("CS231N_DATASETS", str(tmp_path))
+    monkeypatch.setenv("CS231N_COCO", "sample")
+    with pytest.raises(FileNotFoundError, match="older version.*setup_coco.sh --sample"):
+        coco_utils.load_coco_data()
+
+
+def test_scene_classifier_loads_from_the_sample_with_the_scene_classes(tiny_sample, monkeypatch, capsys):
+    monkeypatch.setenv("CS231N_DATASETS", str(tiny_sample.parent))
+    model, class_names = coco_sample.load_scene_classifier()
+    assert class_names == scenes.CLASS_NAMES, "load_scene_classifier: class names differ from the scenes'"
+    assert not model.training, "load_scene_classifier: the model should be in eval mode"
+    images = np.stack([np.asarray(scenes.render_scene(s)) for s in json.loads(
+        (tiny_sample / SAMPLE_FILES["val_scenes"]).read_text())[:4]])
+    assert scene_net.predict(model, images).shape == (4,), "load_scene_classifier: wrong score shape"
+    assert "Scene classifier: 30 classes" in capsys.readouterr().out
 
 
 def test_forcing_real_data_without_it_names_the_command(tiny_sample, monkeypatch):
