@@ -1,33 +1,12 @@
-"""Verified, resumable downloads with the standard library.
+"""Verified, resumable downloads with the standard library: :func:`download`.
 
-One function, :func:`download`, fetches a URL to a file the way every data source in this
-repository wants it:
-
-- the bytes go to ``dest + '.part'``; an existing ``.part`` is resumed with an HTTP Range request
-  (a server that ignores Range and answers 200 makes it start over). A small ``.part.json`` beside
-  it remembers the URL and the server's ETag / Last-Modified, so a partial file is only resumed
-  from the same URL, and only if the file on the server has not changed (``If-Range``);
-- connection resets and truncated transfers are retried with a short backoff;
-- an unreachable host (DNS failure, connection refused, no route) raises :class:`OfflineError`
-  at once, so callers can fall back to an embedded default without waiting;
-- an HTTP error status, an HTML page where a data file was expected, a size or SHA-256 mismatch,
-  or a ``verify(path)`` callback that raises give a :class:`DownloadError` whose message is one
-  sentence saying what went wrong and what to do;
-- only once every check passes is the file moved onto ``dest`` (``os.replace``): an existing
-  ``dest`` is never touched by a failed attempt.
-
-``CS231N_OFFLINE=1`` (see :func:`cs231n.data.paths.offline_forced`) makes :func:`download` raise
-:class:`OfflineError` without touching the network.
-
-Example::
-
-    from cs231n.data.download import download, DownloadError, OfflineError
-
-    try:
-        path = download(URL, datasets_dir() / "imagenet_val_25.npz", desc="ImageNet val",
-                        verify=lambda p: np.load(p, allow_pickle=True)["X"])
-    except OfflineError:
-        ...  # use the embedded default
+The bytes go to ``dest + '.part'``, resumed with an HTTP Range request (only from the same URL, and only
+while the server's file is unchanged); dropped connections are retried with a short backoff; ``dest``
+is replaced only once the size, SHA-256 and ``verify`` checks pass, so a failed attempt never touches
+a file already there. An unreachable host, or CS231N_OFFLINE=1 (:func:`cs231n.data.paths.offline_forced`),
+raises :class:`OfflineError` at once, so callers fall back to their embedded default without waiting;
+every other failure is a :class:`DownloadError` whose message says what went wrong and what to do.
+:func:`check_reachable` is the same quick probe for callers whose own download has no timeout.
 """
 
 import errno
