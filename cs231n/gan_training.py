@@ -39,14 +39,17 @@ def train_gan(name, D, G, D_solver, G_solver, discriminator_loss, generator_loss
     - classic: CLASSIC_SCHEDULE on the first 50,000 images in order, instead of CPU_SCHEDULE.
     - critic_steps, gp_weight: as for run_a_gan (5 and 10 for the WGAN-GP).
     - seed: torch's generator is seeded with it just before training, and the batches are shuffled
-      with it, so a run's noise draws and batches are the same whatever ran before.
+      with it, so a run's noise draws and batches are the same whatever ran before (231: the notebook's).
     - show: draw the figure (snapshots at iteration 0, every quarter of the run and at the end, losses).
     - on_step: passed on to run_a_gan.
 
     Returns:
     - G, trained.
     """
-    batch_size, num_iters, lr, decay = (CLASSIC_SCHEDULE if classic else CPU_SCHEDULE)[name]
+    schedules = CLASSIC_SCHEDULE if classic else CPU_SCHEDULE
+    if name not in schedules:
+        raise ValueError(f"train_gan: no schedule named {name!r}; name one of {list(schedules)}")
+    batch_size, num_iters, lr, decay = schedules[name]
     device = next(G.parameters()).device
     images, labels = image_tensors(train_set, CLASSIC_NUM_TRAIN if classic else None)
     batches = TensorBatches(images.to(device), labels.to(device), batch_size, shuffle=not classic, seed=seed)

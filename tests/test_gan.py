@@ -487,6 +487,12 @@ def test_train_gan_is_reproducible_whatever_ran_before(monkeypatch):
     assert all(torch.equal(a, b) for a, b in zip(*weights)), "train_gan(seed=7): two runs from the same weights differ"
 
 
+def test_train_gan_names_the_schedules_when_the_name_is_unknown():
+    D, G, D_solver, G_solver = _tiny_nets()
+    with pytest.raises(ValueError, match="no schedule named 'GAN'.*vanilla GAN"):
+        train_gan("GAN", D, G, D_solver, G_solver, _d_loss, _g_loss, _TinySet(), show=False)
+
+
 def test_train_gan_shows_its_run(monkeypatch):
     monkeypatch.setitem(CPU_SCHEDULE, "DCGAN", (16, 5, 1e-3, True))  # mosaics need 16 samples
     monkeypatch.setattr("matplotlib.pyplot.show", lambda *a, **k: None)
@@ -533,8 +539,9 @@ def test_classic_helpers():
     assert list(gan.ChunkSampler(3, start=5)) == [5, 6, 7] and len(gan.ChunkSampler(3, start=5)) == 3
     assert tuple(gan.Flatten()(torch.zeros(2, 3, 4, 5)).shape) == (2, 60)
     assert tuple(gan.Unflatten(-1, 128, 7, 7)(torch.zeros(2, 128 * 49)).shape) == (2, 128, 7, 7)
-    assert rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0
-    assert abs(rel_error(1.0, 3.0) - 0.5) < 1e-12
+    assert gan.rel_error is rel_error, "gan_pytorch.rel_error should be cs231n.checks.rel_error, not a copy"
+    assert gan.rel_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0
+    assert abs(gan.rel_error(1.0, 3.0) - 0.5) < 1e-12
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
