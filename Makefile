@@ -6,12 +6,17 @@ STAMP := $(VENV)/.cs231n-installed
 .PHONY: help setup data lab test bench student submit check-student grade gradescope mutants
 
 help:
-	@echo "make lab      set up (venv, packages, data) and open JupyterLab in assignment3/"
-	@echo "make test     set up, then run the tests; the report at the end lists each function, its status and points"
-	@echo "make bench    benchmarks (ratios against a reference measured in the same run)"
+	@echo "make lab      set up (venv, packages, real data) and open JupyterLab in assignment3/"
+	@echo "make test     set up the venv, then run the tests on the embedded data (no download);"
+	@echo "              the report at the end lists each function, its status and points"
+	@echo "make setup    create .venv and install requirements.txt and the cs231n package"
+	@echo "make data     fetch the real data (COCO captioning, MNIST), embedded stand-ins where offline"
 	@echo "make submit   students: zip the files you changed for submission"
+	@echo "make help     this list"
 	@[ ! -f tools/grade.py ] || { \
-	    echo "make student  instructors: write the student edition to build/student/"; \
+	    echo "make bench                       instructors: benchmarks (ratios against a reference measured in the same run)"; \
+	    echo "make student                     instructors: write the student edition to build/student/"; \
+	    echo "make check-student               instructors: build the student edition and check that its tests catch every blank"; \
 	    echo "make grade SUBMISSION=path.zip   instructors: grade a submission into build/grades/"; \
 	    echo "make gradescope                  instructors: write the Gradescope autograder zip to build/"; \
 	    echo "make mutants                     instructors: run the catalogue of student mistakes against the tests"; }
@@ -19,20 +24,22 @@ help:
 $(STAMP): requirements.txt pyproject.toml
 	bash tools/setup_venv.sh $(VENV)
 
-setup: $(STAMP) data
+setup: $(STAMP)
 
+# The real data for the notebooks; each script falls back to its embedded stand-in offline.
 data: $(STAMP)
 	bash setup_coco.sh
 	bash tools/setup_gan_data.sh
-	$(PY) -m cs231n.net_visualization_pytorch
 
-lab: setup
+lab: setup data
 	cd assignment3 && ../$(VENV)/bin/jupyter lab
 
+# The tests use only the embedded data, which tools/run_tests.sh prepares offline.
 test: setup
 	bash tools/run_tests.sh
 
 bench: $(STAMP)
+	@[ -d bench ] || { echo "make bench: for instructors; this is the student edition"; exit 1; }
 	bash tools/run_bench.sh
 
 student: $(STAMP)
