@@ -349,10 +349,6 @@ def check_reachable(url, name, timeout=None, *, connect=False):
                            f"to be offline.", url=url)
 
 
-# The name cs231n/data/pretrained.py calls; remove once it calls check_reachable.
-_check_host_resolves = check_reachable
-
-
 def _raise_for_connection_error(url, name, reason):
     """Map a failure to connect onto OfflineError, DownloadError or _Transient."""
     host = urllib.parse.urlparse(url).hostname or url
