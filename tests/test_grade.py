@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-BLANK = 'raise NotImplementedError("{f} in cs231n/{m}.py: fill in the code between the START/END markers")'
-
 import grade  # noqa: E402  (tools/ is on sys.path: tests/conftest.py)
+from markers import BLANK_MESSAGE  # noqa: E402
+from markers import END_MARKER as END  # noqa: E402
+from markers import START_MARKER as START  # noqa: E402
+
+BLANK = 'raise NotImplementedError("' + BLANK_MESSAGE.format(function='{f}', path='cs231n/{m}.py') + '")'
 
 
 def _module(name, function, body):
@@ -95,7 +96,8 @@ def base(tmp_path_factory):
     (b / "tests_hidden" / "test_hidden_mod.py").write_text(
         "from cs231n.mod import double\n\n\ndef test_double_negative():\n    assert double(-2) == -4, 'secret'\n")
     (b / "grading" / "points.toml").write_text(POINTS)
-    shutil.copy(REPO / "tools" / "progress.py", b / "tools" / "progress.py")
+    for tool in ("progress.py", "markers.py"):  # the plugin, and the markers it looks for
+        shutil.copy(REPO / "tools" / tool, b / "tools" / tool)
     shutil.copy(REPO / "pyproject.toml", b / "pyproject.toml")
     for q in ("Q", "Q2"):
         (b / "assignment3" / f"{q}.ipynb").write_text(_notebook(False, "**Your Answer:** *Write your answer here.*"))

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 from _variants import REPO, package_with
+from markers import END_MARKER as END
+from markers import START_MARKER as START
 
-START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 BLANK_GRAM = f'''def gram_matrix(features, normalize=True):
     {START}
     raise NotImplementedError("gram_matrix in cs231n/style_transfer_pytorch.py: fill in the code between the START/END markers")

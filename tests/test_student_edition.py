@@ -17,6 +17,7 @@ END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 
 import build_student as bs  # noqa: E402  (tools/ is on sys.path: tests/conftest.py)
 import collect_submission as cs  # noqa: E402
+import markers  # noqa: E402
 
 MODULE = f'''import numpy as np
 
@@ -100,6 +101,13 @@ def _small_repo(root, extra=None):
 
 
 # ---- .py files ------------------------------------------------------------------------------
+
+
+def test_the_tools_share_the_classic_markers_byte_for_byte():
+    assert (markers.START_MARKER, markers.END_MARKER) == (START, END), "tools/markers.py: the markers must be the classic lines"
+    for tool in (bs, cs):
+        text = Path(tool.__file__).read_text()
+        assert "DO NOT DELETE/MODIFY THIS LINE" not in text, f"{tool.__name__} spells out a marker: import it from tools/markers.py"
 
 
 def test_region_becomes_one_raise_at_start_indentation_keeping_todo_and_markers():

@@ -37,6 +37,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from markers import BLANK_MESSAGE, END_MARKER, START_MARKER
+
 # Paths (relative to the repository root, '/' separators) that never go to students. A pattern
 # ending in '/' excludes a whole folder; a pattern with * ? [ ] is matched with fnmatch; anything
 # else is one exact file. Extend this list when you add instructor-only material.
@@ -63,11 +65,8 @@ INSTRUCTOR_ONLY = [
 # copy of the file leaves it out, so README.md speaks to students there.
 INSTRUCTOR_BLOCK = ("<!-- instructors only -->", "<!-- /instructors only -->")
 
-START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-END_MARKER = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 ANSWER_PREFIX = "**Your Answer:**"
 ANSWER_PROMPT = "**Your Answer:** *Write your answer here.*"
-MESSAGE_TEMPLATE = "{function} in {path}: fill in the code between the START/END markers"
 
 EDITION_NAME = "cs231n_assignment3_student"  # the zip's name and its top-level folder
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +103,7 @@ class Region:
     @property
     def message(self):
         """The text of the NotImplementedError the student edition raises here."""
-        return MESSAGE_TEMPLATE.format(function=self.function, path=self.path)
+        return BLANK_MESSAGE.format(function=self.function, path=self.path)
 
 
 @dataclass

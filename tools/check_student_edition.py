@@ -39,6 +39,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from markers import BLANK_MESSAGE, BLANK_TEXT
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TOOLS = Path(__file__).resolve().parent
 
@@ -47,7 +49,7 @@ builder = importlib.util.module_from_spec(_spec)
 sys.modules["build_student"] = builder
 _spec.loader.exec_module(builder)
 
-_BLANK_MESSAGE = re.compile(r"NotImplementedError: (\S+) in (\S+): fill in the code between")
+_BLANK_MESSAGE = re.compile(r"NotImplementedError: (\S+) in (\S+): " + re.escape(BLANK_TEXT))
 
 
 def _env(edition, repo, **probe):
@@ -332,7 +334,7 @@ def reached(path, function):
         if [path, function] not in _probe["reached"][test]:
             _probe["reached"][test].append([path, function])
         if _probe["blanks"].get(test) == [path, function]:
-            raise NotImplementedError(builder.MESSAGE_TEMPLATE.format(function=function, path=path))
+            raise NotImplementedError(BLANK_MESSAGE.format(function=function, path=path))
 
 
 def pytest_configure(config):

@@ -15,6 +15,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from markers import BLANK_TEXT, END_TEXT, START_TEXT
+
 NOTEBOOKS = [
     "RNN_Captioning.ipynb",
     "LSTM_Captioning.ipynb",
@@ -24,9 +26,6 @@ NOTEBOOKS = [
     "Generative_Adversarial_Networks.ipynb",
 ]
 SUBMISSION_NAME = "cs231n_assignment3_submission.zip"
-_MARKER = "START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)"
-_END_MARKER = "END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)"
-_UNFINISHED = "fill in the code between the START/END markers"
 
 
 class SubmissionError(Exception):
@@ -38,7 +37,7 @@ def modules_with_blanks(root):
     found = []
     for path in sorted((root / "cs231n").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if any(line.strip().startswith("#") and (_MARKER in line or _END_MARKER in line) for line in text.splitlines()):
+        if any(line.strip().startswith("#") and (START_TEXT in line or END_TEXT in line) for line in text.splitlines()):
             found.append(path.relative_to(root).as_posix())
     return found
 
@@ -47,7 +46,7 @@ def unfinished_blanks(text):
     """The functions whose blank still raises the student edition's NotImplementedError."""
     names = []
     for line in text.splitlines():
-        if "raise NotImplementedError(" in line and _UNFINISHED in line:
+        if "raise NotImplementedError(" in line and BLANK_TEXT in line:
             names.append(line.split('NotImplementedError("', 1)[-1].split(" in ", 1)[0])
     return names
 

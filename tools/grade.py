@@ -46,12 +46,11 @@ import tomllib
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from markers import START_MARKER
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POINTS_FILE = "grading/points.toml"
 HIDDEN_TESTS = "tests_hidden"
-# The tail both solution markers share: a module holding it is one the student edits. (The whole marker is
-# not spelled out here, so the marker-pairing check of the repository does not count this line.)
-MARKER_TAIL = "(DO NOT DELETE/MODIFY THIS LINE)*****"
 ANSWER_PREFIX = "**Your Answer:**"
 ANSWER_PROMPT = "*Write your answer here.*"
 MAX_MEMBER_BYTES = 50 << 20  # one file of the submission
@@ -97,7 +96,7 @@ def load_points(base):
 def student_files(base):
     """The paths a submission may hold: the marked modules and the notebooks, as in the base."""
     modules = sorted(p.relative_to(base).as_posix() for p in (base / "cs231n").rglob("*.py")
-                     if MARKER_TAIL in p.read_text(encoding="utf-8"))
+                     if START_MARKER in p.read_text(encoding="utf-8"))
     notebooks = sorted(p.relative_to(base).as_posix() for p in (base / "assignment3").glob("*.ipynb"))
     return modules, notebooks
 

@@ -30,12 +30,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from markers import BLANK_TEXT, END_MARKER, START_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 POINTS_FILE = "grading/points.toml"
-START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-END_MARKER = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
-BLANK_TEXT = "fill in the code between the START/END markers"  # the student edition's raise
 TIMEOUT_MESSAGE = "timed out after {seconds:g} s: does your loop end?"
 
 
