@@ -164,6 +164,46 @@ def test_machinery_folders_import_only_downwards():
     assert not wrong, "imports against the package's direction:\n" + "\n".join(wrong)
 
 
+NUMPY_PATH = ("rnn_layers", "classifiers.rnn", "captioning_solver", "coco_utils", "optim", "gradient_check",
+              "image_utils")
+
+
+def _loads_torch(tree):
+    """True when a module imports torch (or torchvision) as it loads, not inside a function."""
+    def visit(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            names = ([a.name for a in child.names] if isinstance(child, ast.Import)
+                     else [child.module or ""] if isinstance(child, ast.ImportFrom) and not child.level else [])
+            if any(n.split(".")[0] in ("torch", "torchvision") for n in names) or visit(child):
+                return True
+        return False
+
+    return visit(tree)
+
+
+def test_numpy_captioning_path_loads_no_torch():
+    modules = package_modules()
+    edges = {}
+    for importer, target, _, in_function, _ in package_imports(modules):
+        if not in_function:
+            parts = target.split(".")
+            edges.setdefault(importer, set()).update(".".join(parts[:i]) for i in range(2, len(parts) + 1))
+    problems = []
+    for start in NUMPY_PATH:
+        path, seen = {f"cs231n.{start}": [f"cs231n.{start}"]}, [f"cs231n.{start}"]
+        while seen:
+            name = seen.pop()
+            if name in modules and _loads_torch(modules[name][1]):
+                problems.append(" -> ".join(path[name]) + " imports torch")
+            for nxt in sorted(edges.get(name, ())):
+                if nxt not in path:
+                    path[nxt] = path[name] + [nxt]
+                    seen.append(nxt)
+    assert not problems, "the numpy captioning path must not load torch:\n" + "\n".join(problems)
+
+
 def test_import_graph_checks_find_planted_mistakes(tmp_path):
     files = {
         "__init__.py": "",
