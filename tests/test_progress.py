@@ -59,6 +59,17 @@ def test_report_keeps_the_exit_status_of_a_passing_run(tmp_path):
     assert proc.returncode == 0 and "[x] content_loss" in proc.stdout, proc.stdout[-3000:]
 
 
+def test_report_under_xdist_gathers_what_each_worker_reached(tmp_path):
+    # the instructor's make test runs one worker per core; the workers' records reach the report
+    root = package_with({"style_transfer_pytorch.py": {"tv_loss": WRONG_TV}}, tmp_path)
+    proc = _pytest(root, "test_style_transfer.py", "-k", "content_loss or gram_matrix or tv_loss_matches",
+                   "-n", "2", "-p", "xdist")
+    lines = {line.strip()[4:].split()[0]: line for line in proc.stdout.splitlines() if line.lstrip().startswith("[")}
+    assert proc.returncode == 1 and lines, proc.stdout[-3000:]
+    assert "passing" in lines["content_loss"] and "passing" in lines["gram_matrix"], proc.stdout[-3000:]
+    assert "failing: tv_loss(img, 0.5): rel error" in lines["tv_loss"], lines["tv_loss"]
+
+
 def test_endless_loop_fails_its_test_saying_so_and_the_run_ends(tmp_path):
     root = package_with({"net_visualization_pytorch.py": {"make_fooling_image": ENDLESS_FOOLING}}, tmp_path)
     proc = _pytest(root, "test_net_visualization.py", "-k", "fooling_image_is_classified", "-o", "timeout=3",

@@ -35,6 +35,7 @@ from markers import BLANK_TEXT, END_MARKER, START_MARKER
 ROOT = Path(__file__).resolve().parent.parent
 POINTS_FILE = "grading/points.toml"
 TIMEOUT_MESSAGE = "timed out after {seconds:g} s: does your loop end?"
+REACHED_KEY, IMPORT_ERRORS_KEY = "progress-reached", "progress-import-errors"  # in each report's user_properties
 
 
 # ----------------------------------------------------------------------------------------------
@@ -199,14 +200,31 @@ class ProgressPlugin:
 
     # pytest hooks -------------------------------------------------------------------------
 
-    def pytest_collection(self, session):
-        """Before the test modules import the package: wrap each student function."""
+    def _find_functions(self):
         self.points = load_points(self.root)
         # the package the tests will import (PYTHONPATH may point at another copy than this checkout)
         spec = importlib.machinery.PathFinder.find_spec("cs231n", sys.path)
         package_root = Path(spec.submodule_search_locations[0]).parent if spec else self.root
         self.state.functions = student_functions(package_root)
+
+    def pytest_sessionstart(self, session):
+        """Under pytest-xdist the controller collects nothing; it still lists the functions."""
+        if self.config.pluginmanager.has_plugin("dsession"):
+            self._find_functions()
+
+    def pytest_collection(self, session):
+        """Before the test modules import the package: wrap each student function."""
+        self._find_functions()
         self.finder = _install_finder(self.state)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        """The report carries what the test reached, so that under pytest-xdist the workers' records
+        reach the controller, which prints the report."""
+        outcome = yield
+        report = outcome.get_result()
+        report.user_properties.append((REACHED_KEY, list(self.state.reached.get(item.nodeid, []))))
+        report.user_properties.append((IMPORT_ERRORS_KEY, dict(self.state.import_errors)))
 
     def pytest_runtest_logstart(self, nodeid, location):
         self.state.test = nodeid
@@ -216,6 +234,12 @@ class ProgressPlugin:
 
     def pytest_runtest_logreport(self, report):
         nodeid = report.nodeid
+        for key, value in getattr(report, "user_properties", ()):
+            if key == REACHED_KEY:
+                seen = self.state.reached.setdefault(nodeid, [])
+                seen.extend(f for f in value if f not in seen)
+            elif key == IMPORT_ERRORS_KEY:
+                self.state.import_errors.update(value)
         if nodeid not in self.state.outcomes:
             self.state.order.append(nodeid)
             self.state.outcomes[nodeid] = ("passed", "")
