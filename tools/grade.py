@@ -74,8 +74,7 @@ class SubmissionProblem(Exception):
 def build_base(dest, repo=REPO_ROOT):
     """The student edition of `repo` in dest (its tests are the instructor's, less the instructor-only
     ones), with the hidden tests, the points and the grader."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import build_student
+    import build_student  # here, not at the top: the Gradescope bundle's grade.py has no builder and never builds
 
     build_student.build(repo, dest, quiet=True)
     for rel in BASE_EXTRA:
