@@ -37,16 +37,16 @@ echo "test: checking, beside the tests, that the student edition's tests catch e
 check=$!
 trap 'kill "$check" 2>/dev/null; rm -f "$log"' EXIT
 
-echo "test: unit tests, hidden tests, hygiene and notebooks on $workers worker(s)"
+echo "test: embedded data ready after ${SECONDS} s; unit tests, hidden tests, hygiene and notebooks on $workers worker(s)"
 # The notebooks come first so that the longest (the GAN notebook) does not start last; --dist loadfile
 # keeps each file, and so each notebook's cells in order, on one worker.
 status=0
-"$py" -m pytest assignment3 tests tests_hidden -n "$workers" --dist loadfile \
+"$py" -m pytest assignment3 tests tests_hidden -n "$workers" --dist loadfile --durations=10 \
     --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$@" || status=$?
 
 check_status=0
 wait "$check" || check_status=$?
-echo "test: student-edition check (ran beside the tests):"
+echo "test: pytest done after ${SECONDS} s; the student-edition check (ran beside the tests):"
 cat "$log"
 if (( check_status != 0 )); then
     echo "test: the student-edition check failed (above); alone: make check-student" >&2
