@@ -2,7 +2,9 @@
 
 Used by tests/test_classic_variants.py: a solution written the classic way (loops, in-place updates,
 float64 temporaries, no early stop) replaces ours in a temporary copy of ``cs231n/``, then the tests
-and the notebook check cells that cover it run in a fresh process against that copy.
+and the notebook check cells that cover it run against that copy: the tests in a new interpreter,
+the check cells in a process forked from a server that has already imported torch, numpy and
+matplotlib (never cs231n), which saves those imports on every run.
 
 Notebook check cells are the code cells tagged ``check`` in the cell metadata; the cells they need
 (imports, data, small models) are tagged ``setup``. Only those run, in order, so a notebook's checks
@@ -76,22 +78,57 @@ def run_pytest(root, targets, timeout=600):
     return proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
 
 
-_CELL_RUNNER = r"""
-import json, sys
-nb = json.load(open(sys.argv[1]))
-tags = set(sys.argv[2].split(","))
-ns = {"__name__": "__main__"}
-ran = 0
-for i, cell in enumerate(nb["cells"]):
-    if cell["cell_type"] != "code" or not tags & set(cell.get("metadata", {}).get("tags", [])):
-        continue
-    src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-    src = "\n".join(l for l in src.splitlines() if not l.lstrip().startswith(("%", "!")))
-    print(f"--- cell {i}", flush=True)
-    exec(compile(src, f"{sys.argv[1]}[cell {i}]", "exec"), ns)
-    ran += 1
-print(f"ran {ran} cells")
-"""
+def _run_cells(notebook, tags):
+    """Execute the notebook's code cells tagged with any of `tags`, in order, in one namespace."""
+    import json  # here: only the notebook checks need it
+
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    ns = {"__name__": "__main__"}
+    ran = 0
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code" or not set(tags) & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
+        print(f"--- cell {i}", flush=True)
+        exec(compile(src, f"{notebook}[cell {i}]", "exec"), ns)
+        ran += 1
+    print(f"ran {ran} cells", flush=True)
+
+
+def _checks_child(root, notebook, tags, env, out_path):
+    """In a process forked from the warm server: become a fresh run against the copy in root."""
+    fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.environ.clear()
+    os.environ.update(env)
+    import matplotlib  # the server imported it (preloaded); the backend the run asks for applies from here
+
+    matplotlib.use(env.get("MPLBACKEND", "Agg"))
+    os.chdir(Path(notebook).parent)  # the notebook's own folder, as in JupyterLab
+    sys.path.insert(0, str(root))  # before the editable install's finder: `import cs231n` finds the copy
+    sys.dont_write_bytecode = True
+    try:
+        _run_cells(notebook, tags)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+_server = None
+
+
+def _warm_server():
+    """A multiprocessing fork server that has imported torch, numpy and matplotlib (not cs231n): each
+    notebook check forks from it instead of paying those imports in a new interpreter."""
+    global _server
+    if _server is None:
+        import multiprocessing  # here: only the notebook checks need it
+
+        _server = multiprocessing.get_context("forkserver")
+        _server.set_forkserver_preload(["numpy", "torch", "matplotlib.pyplot", "_variants"])
+    return _server
 
 
 def run_notebook_checks(root, notebook, tags=("setup", "check"), timeout=600):
@@ -99,11 +136,14 @@ def run_notebook_checks(root, notebook, tags=("setup", "check"), timeout=600):
 
     The notebook's own folder is the working directory, as in JupyterLab. Returns (passed, output)."""
     nb_path = REPO / "assignment3" / notebook
-    runner = Path(root) / "_run_cells.py"
-    runner.write_text(_CELL_RUNNER)
-    env = _env(root)
-    env["PYTHONPATH"] = str(root)
-    # the runner's folder (root) comes first on sys.path, so `import cs231n` finds the copy
-    proc = subprocess.run([sys.executable, str(runner), str(nb_path), ",".join(tags)], cwd=nb_path.parent,
-                          env=env, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    out_path = Path(root) / "_notebook_checks.log"
+    child = _warm_server().Process(target=_checks_child, args=(str(root), str(nb_path), tuple(tags), _env(root),
+                                                             str(out_path)))
+    child.start()
+    child.join(timeout)
+    if child.exitcode is None:
+        child.kill()
+        child.join()
+        raise subprocess.TimeoutExpired(f"notebook checks of {notebook}", timeout)
+    output = out_path.read_text(errors="replace") if out_path.exists() else ""
+    return child.exitcode == 0, output[-9000:]
