@@ -2,9 +2,9 @@
 
 Used by tests/test_classic_variants.py: a solution written the classic way (loops, in-place updates,
 float64 temporaries, no early stop) replaces ours in a temporary copy of ``cs231n/``, then the tests
-and the notebook check cells that cover it run against that copy: the tests in a new interpreter,
-the check cells in a process forked from a server that has already imported torch, numpy and
-matplotlib (never cs231n), which saves those imports on every run.
+and the notebook check cells that cover it run against that copy,
+each in a process forked from a server that has already imported torch, numpy, matplotlib and
+pytest (never cs231n), which saves those imports on every run.
 
 Notebook check cells are the code cells tagged ``check`` in the cell metadata; the cells they need
 (imports, data, small models) are tagged ``setup``. Only those run, in order, so a notebook's checks
@@ -72,15 +72,14 @@ def run_pytest(root, targets, timeout=600):
     """Run pytest on repository test files (paths relative to the repository) against the copy in root.
 
     Returns (passed, output)."""
-    cmd = [sys.executable, "-m", "pytest", *[str(REPO / t) for t in targets], "-q", "--tb=short",
-           "-p", "no:cacheprovider", "-p", "no:nbval", "-m", "not notebook"]
-    proc = subprocess.run(cmd, cwd=root, env=_env(root), capture_output=True, text=True, timeout=timeout)
-    return proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    args = [*[str(REPO / t) for t in targets], "-q", "--tb=short", "--no-progress", "-p", "no:cacheprovider",
+            "-p", "no:nbval", "-p", "no:xdist", "-m", "not notebook"]
+    return _run_forked(_pytest_child, (args,), root, root, f"pytest {' '.join(targets)}", timeout)
 
 
 def _run_cells(notebook, tags):
     """Execute the notebook's code cells tagged with any of `tags`, in order, in one namespace."""
-    import json  # here: only the notebook checks need it
+    import json  # here: the forked child needs it, the server does not
 
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     ns = {"__name__": "__main__"}
@@ -96,8 +95,8 @@ def _run_cells(notebook, tags):
     print(f"ran {ran} cells", flush=True)
 
 
-def _checks_child(root, notebook, tags, env, out_path):
-    """In a process forked from the warm server: become a fresh run against the copy in root."""
+def _become_a_run_against(root, cwd, env, out_path):
+    """In a process forked from the warm server: a fresh run against the copy of the package in root."""
     fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
@@ -106,9 +105,25 @@ def _checks_child(root, notebook, tags, env, out_path):
     import matplotlib  # the server imported it (preloaded); the backend the run asks for applies from here
 
     matplotlib.use(env.get("MPLBACKEND", "Agg"))
-    os.chdir(Path(notebook).parent)  # the notebook's own folder, as in JupyterLab
+    os.chdir(cwd)
     sys.path.insert(0, str(root))  # before the editable install's finder: `import cs231n` finds the copy
     sys.dont_write_bytecode = True
+
+
+def _pytest_child(root, cwd, env, out_path, args):
+    _become_a_run_against(root, cwd, env, out_path)
+    import pytest  # preloaded by the server
+
+    try:
+        code = pytest.main(args)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    sys.exit(int(code))
+
+
+def _checks_child(root, cwd, env, out_path, notebook, tags):
+    _become_a_run_against(root, cwd, env, out_path)
     try:
         _run_cells(notebook, tags)
     finally:
@@ -116,18 +131,34 @@ def _checks_child(root, notebook, tags, env, out_path):
         sys.stderr.flush()
 
 
+def _run_forked(target, args, root, cwd, what, timeout):
+    """Run target(root, cwd, env, log, *args) in a process forked from the warm server; (passed, output)."""
+    out_path = Path(root) / "_run.log"
+    child = _warm_server().Process(target=target, args=(str(root), str(cwd), _env(root), str(out_path), *args))
+    child.start()
+    child.join(timeout)
+    if child.exitcode is None:
+        child.kill()
+        child.join()
+        raise subprocess.TimeoutExpired(what, timeout)
+    output = out_path.read_text(errors="replace") if out_path.exists() else ""
+    return child.exitcode == 0, output[-9000:]
+
+
 _server = None
 
 
 def _warm_server():
-    """A multiprocessing fork server that has imported torch, numpy and matplotlib (not cs231n): each
-    notebook check forks from it instead of paying those imports in a new interpreter."""
+    """A multiprocessing fork server that has imported torch, numpy, matplotlib and pytest (not cs231n):
+    each run forks from it instead of paying those imports in a new interpreter. A script that calls
+    run_pytest or run_notebook_checks keeps its own work under `if __name__ == "__main__":`, as
+    multiprocessing asks."""
     global _server
     if _server is None:
-        import multiprocessing  # here: only the notebook checks need it
+        import multiprocessing  # here: started on the first run, in the process that asks for it
 
         _server = multiprocessing.get_context("forkserver")
-        _server.set_forkserver_preload(["numpy", "torch", "matplotlib.pyplot", "_variants"])
+        _server.set_forkserver_preload(["numpy", "torch", "matplotlib.pyplot", "pytest", "_variants"])
     return _server
 
 
@@ -136,14 +167,5 @@ def run_notebook_checks(root, notebook, tags=("setup", "check"), timeout=600):
 
     The notebook's own folder is the working directory, as in JupyterLab. Returns (passed, output)."""
     nb_path = REPO / "assignment3" / notebook
-    out_path = Path(root) / "_notebook_checks.log"
-    child = _warm_server().Process(target=_checks_child, args=(str(root), str(nb_path), tuple(tags), _env(root),
-                                                             str(out_path)))
-    child.start()
-    child.join(timeout)
-    if child.exitcode is None:
-        child.kill()
-        child.join()
-        raise subprocess.TimeoutExpired(f"notebook checks of {notebook}", timeout)
-    output = out_path.read_text(errors="replace") if out_path.exists() else ""
-    return child.exitcode == 0, output[-9000:]
+    return _run_forked(_checks_child, (str(nb_path), tuple(tags)), root, nb_path.parent,
+                       f"notebook checks of {notebook}", timeout)
