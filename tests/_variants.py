@@ -132,7 +132,9 @@ def _checks_child(root, cwd, env, out_path, notebook, tags):
 
 
 def _run_forked(target, args, root, cwd, what, timeout):
-    """Run target(root, cwd, env, log, *args) in a process forked from the warm server; (passed, output)."""
+    """Run target(root, cwd, env, log, *args) in a process forked from the warm server.
+
+    Returns (passed, output); raises subprocess.TimeoutExpired after timeout seconds."""
     out_path = Path(root) / "_run.log"
     child = _warm_server().Process(target=target, args=(str(root), str(cwd), _env(root), str(out_path), *args))
     child.start()
