@@ -10,7 +10,7 @@ help:
 	@echo "make test     set up the venv, then run the tests on the embedded data (no download);"
 	@echo "              the report at the end lists each function, its status and points"
 	@echo "make setup    create .venv and install requirements.txt and the cs231n package"
-	@echo "make data     fetch the real data (COCO captioning, MNIST), embedded stand-ins where offline"
+	@echo "make data     fetch the real data of every notebook (embedded stand-ins where offline)"
 	@echo "make submit   students: zip the files you changed for submission"
 	@echo "make help     this list"
 	@[ ! -f tools/grade.py ] || { \
@@ -30,6 +30,8 @@ setup: $(STAMP)
 data: $(STAMP)
 	bash setup_coco.sh
 	bash tools/setup_gan_data.sh
+	$(PY) -m cs231n.data.net_visualization
+	$(PY) -m cs231n.data.style_transfer
 
 lab: setup data
 	cd assignment3 && ../$(VENV)/bin/jupyter lab

@@ -21,17 +21,14 @@ One thread by default, as in the notebook (--threads 2 to compare). Distances of
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from cs231n import gan_pytorch as gp  # noqa: E402
-from cs231n.data.mnist import load_gan_data  # noqa: E402
-from cs231n.gan_training import CLASSIC_SCHEDULE, CPU_SCHEDULE, train_gan  # noqa: E402
-from cs231n.metrics.frechet import generator_distance, real_features, train_feature_classifier  # noqa: E402
+from cs231n import gan_pytorch as gp
+from cs231n.data.mnist import load_gan_data
+from cs231n.gan_training import CLASSIC_SCHEDULE, CPU_SCHEDULE, train_gan
+from cs231n.metrics.frechet import generator_distance, real_features, train_feature_classifier
 
 KEYS = {"vanilla": "vanilla GAN", "lsgan": "LSGAN", "dcgan": "DCGAN", "wgan": "WGAN-GP"}
 

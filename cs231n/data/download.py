@@ -9,6 +9,7 @@ every other failure is a :class:`DownloadError` whose message says what went wro
 :func:`check_reachable` is the same quick probe for callers whose own download has no timeout.
 """
 
+import contextlib
 import errno
 import hashlib
 import http.client
@@ -306,6 +307,18 @@ def _html_error(url, name, part, offset):
         _discard(part)
     raise DownloadError(f"{url} sent an HTML page instead of {name} (a login page, an error page or a "
                         f"moved file); check the URL in a browser.", reason="html", url=url)
+
+
+@contextlib.contextmanager
+def socket_timeout(seconds):
+    """Within the block, a socket opened without a timeout of its own (torchvision's downloads open
+    such sockets) gives up after `seconds` of silence instead of hanging; the old default comes back."""
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(old)
 
 
 def check_reachable(url, name, timeout=None, *, connect=False):

@@ -19,7 +19,6 @@ import gzip
 import io
 import os
 import shutil
-import socket
 import sys
 import urllib.parse
 from pathlib import Path
@@ -29,7 +28,7 @@ import torch
 import torchvision.datasets as dset
 import torchvision.transforms as T
 
-from cs231n.data.download import OfflineError, check_reachable, file_digest
+from cs231n.data.download import OfflineError, check_reachable, file_digest, socket_timeout
 from cs231n.data.paths import datasets_dir, offline_forced
 
 # Where Debian's dataset-fashion-mnist package puts the original gzip files (read-only);
@@ -120,17 +119,14 @@ def download_mnist(root=None, timeout=30):
     except OfflineError:
         return f"offline, cannot reach {urllib.parse.urlparse(mirror).hostname}"
     chatter = io.StringIO()  # torchvision prints a line per file and mirror; we print one line in all
-    old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout)  # a stalled connection must not hang the notebook
     try:
-        with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
+        # socket_timeout: a stalled connection must not hang the notebook
+        with socket_timeout(timeout), contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
             dset.MNIST(str(root), train=True, download=True)
             dset.MNIST(str(root), train=False, download=True)
     except Exception as e:  # any network or checksum failure means: use the embedded default
         text = str(e).strip().splitlines()
         return (text[-1] if text else e.__class__.__name__)[:120]
-    finally:
-        socket.setdefaulttimeout(old_timeout)
     return None
 
 

@@ -7,7 +7,6 @@ OfflineError or a DownloadError with a one-line message naming the fix, and `why
 such an error into the few words a loader prints when it falls back to its embedded default.
 """
 
-import socket
 import urllib.error
 import urllib.parse
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import torch
 from torchvision.models import SqueezeNet1_1_Weights, squeezenet1_1
 
-from cs231n.data.download import DownloadError, OfflineError, check_reachable
+from cs231n.data.download import DownloadError, OfflineError, check_reachable, socket_timeout
 
 __all__ = ["load_squeezenet", "why_unavailable"]
 
@@ -34,19 +33,16 @@ def load_squeezenet(timeout=30):
     """
     weights = SqueezeNet1_1_Weights.IMAGENET1K_V1
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(urllib.parse.urlparse(weights.url).path).name
-    old_timeout = socket.getdefaulttimeout()
     try:
         if not cached.is_file():
             # torchvision's download has no timeout of its own, and a DNS lookup none at all
             check_reachable(weights.url, _WEIGHTS_NAME)
-            socket.setdefaulttimeout(timeout)
-        model = squeezenet1_1(weights=weights, progress=False)
+        with socket_timeout(timeout):
+            model = squeezenet1_1(weights=weights, progress=False)
     except DownloadError:
         raise
     except Exception as e:  # noqa: BLE001  (every failure becomes one line naming the fix)
         raise _squeezenet_error(e, weights.url, cached) from e
-    finally:
-        socket.setdefaulttimeout(old_timeout)
     return model, list(weights.meta["categories"])
 
 

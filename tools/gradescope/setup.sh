@@ -16,5 +16,5 @@ python3 -m venv "$root/venv"
 echo "setup: building the embedded data the tests read"
 cd "$base"
 CS231N_OFFLINE=1 CS231N_DATASETS="$base/datasets" bash setup_coco.sh --sample
-CS231N_OFFLINE=1 CS231N_DATASETS="$base/datasets" "$root/venv/bin/python" -m cs231n.net_visualization_pytorch
+CS231N_OFFLINE=1 CS231N_DATASETS="$base/datasets" "$root/venv/bin/python" -m cs231n.data.net_visualization
 echo "setup: done"
