@@ -39,7 +39,7 @@ def sample_noise(batch_size, dim, seed=None):
     if seed is not None:
         torch.manual_seed(seed)
     noise = None
-    # TODO: draw uniform noise in [-1, 1). torch.rand draws from [0, 1); rescale it.
+    # TODO: Draw uniform noise in [-1, 1). torch.rand draws from [0, 1); rescale it.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     noise = 2 * torch.rand(batch_size, dim) - 1
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -60,7 +60,7 @@ def discriminator(seed=None):
     if seed is not None:
         torch.manual_seed(seed)
     model = None
-    # TODO: build the discriminator as an nn.Sequential (use the Flatten class defined below).
+    # TODO: Build the discriminator as an nn.Sequential (use the Flatten class defined below).
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     model = nn.Sequential(
         Flatten(),
@@ -87,7 +87,7 @@ def generator(noise_dim=NOISE_DIM, seed=None):
     if seed is not None:
         torch.manual_seed(seed)
     model = None
-    # TODO: build the generator as an nn.Sequential.
+    # TODO: Build the generator as an nn.Sequential.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     model = nn.Sequential(
         nn.Linear(noise_dim, 1024), nn.ReLU(),
@@ -113,7 +113,7 @@ def bce_loss(input, target):
     - loss: A scalar PyTorch Tensor, the mean BCE loss over the batch.
     """
     loss = None
-    # TODO: implement the stable formula above (do not call torch's binary_cross_entropy*).
+    # TODO: Implement the stable formula above (do not call torch's binary_cross_entropy*).
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     elementwise = input.clamp(min=0) - input * target + torch.log1p(torch.exp(-input.abs()))
     loss = elementwise.mean()
@@ -131,7 +131,7 @@ def discriminator_loss(logits_real, logits_fake):
     - loss: A scalar PyTorch Tensor.
     """
     loss = None
-    # TODO: use bce_loss with targets of ones for real data and zeros for fake data.
+    # TODO: Use bce_loss with targets of ones for real data and zeros for fake data.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = (bce_loss(logits_real, torch.ones_like(logits_real))
             + bce_loss(logits_fake, torch.zeros_like(logits_fake)))
@@ -149,7 +149,7 @@ def generator_loss(logits_fake):
     - loss: A scalar PyTorch Tensor.
     """
     loss = None
-    # TODO: the generator wants the discriminator to call its samples real.
+    # TODO: The generator wants the discriminator to call its samples real.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = bce_loss(logits_fake, torch.ones_like(logits_fake))
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -166,7 +166,7 @@ def ls_discriminator_loss(scores_real, scores_fake):
     - loss: A scalar PyTorch Tensor.
     """
     loss = None
-    # TODO: implement the formula above.
+    # TODO: Implement the formula above.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = 0.5 * ((scores_real - 1) ** 2).mean() + 0.5 * (scores_fake**2).mean()
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -183,7 +183,7 @@ def ls_generator_loss(scores_fake):
     - loss: A scalar PyTorch Tensor.
     """
     loss = None
-    # TODO: implement the formula above.
+    # TODO: Implement the formula above.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = 0.5 * ((scores_fake - 1) ** 2).mean()
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -200,7 +200,7 @@ def get_optimizer(model):
     - optimizer: An Adam optimizer for the model with the desired hyperparameters.
     """
     optimizer = None
-    # TODO: create the optimizer over model.parameters().
+    # TODO: Create the optimizer over model.parameters().
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.5, 0.999))
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -222,7 +222,7 @@ def build_dc_classifier(batch_size):
     - model: nn.Sequential mapping images (N, 784) or (N, 1, 28, 28) to scores (N, 1).
     """
     model = None
-    # TODO: build the DCGAN discriminator as an nn.Sequential (use Unflatten and Flatten below).
+    # TODO: Build the DCGAN discriminator as an nn.Sequential (use Unflatten and Flatten below).
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     model = nn.Sequential(
         Unflatten(batch_size, 1, 28, 28),
@@ -255,7 +255,7 @@ def build_dc_generator(noise_dim=NOISE_DIM):
     - model: nn.Sequential mapping noise (N, noise_dim) to flattened images (N, 784) in (-1, 1).
     """
     model = None
-    # TODO: build the DCGAN generator as an nn.Sequential.
+    # TODO: Build the DCGAN generator as an nn.Sequential.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     model = nn.Sequential(
         nn.Linear(noise_dim, 1024), nn.ReLU(), nn.BatchNorm1d(1024),
@@ -282,7 +282,7 @@ def wgan_critic_loss(scores_real, scores_fake):
     - loss: A scalar PyTorch Tensor.
     """
     loss = None
-    # TODO: implement the formula above.
+    # TODO: Implement the formula above.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = scores_fake.mean() - scores_real.mean()
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -299,7 +299,7 @@ def wgan_generator_loss(scores_fake):
     - loss: A scalar PyTorch Tensor.
     """
     loss = None
-    # TODO: implement the formula above.
+    # TODO: Implement the formula above.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     loss = -scores_fake.mean()
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
@@ -323,7 +323,7 @@ def gradient_penalty(D, real_data, fake_data):
     - penalty: A scalar PyTorch Tensor.
     """
     penalty = None
-    # TODO: interpolate, take the gradient of D's scores with torch.autograd.grad
+    # TODO: Interpolate, take the gradient of D's scores with torch.autograd.grad
     # (create_graph=True), and penalize the per-example gradient norm's distance to 1.
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
     N = real_data.shape[0]

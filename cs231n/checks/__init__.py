@@ -3,6 +3,17 @@
 A cell that runs several checks wraps them in ``with check_all():`` so every check prints its line
 before the cell stops: a failing ``dx`` no longer hides ``dWx``, ``dWh`` and ``db``. Each check takes
 an optional ``hint``, one line naming the likely mistake, printed only when the check fails.
+
+The references the checks compare with, one module per notebook (the student never needs to read them):
+
+- :mod:`cs231n.checks.captioning`: torch RNN/LSTM cells as a reference decoder for ``sample``;
+- :mod:`cs231n.checks.transformer`: ``nn.MultiheadAttention`` / ``nn.TransformerDecoder`` with our
+  weights, the positional-encoding formula, per-head attention weights, a dropout probe;
+- :mod:`cs231n.checks.net_visualization`: saliency and Grad-CAM references, the geometry of an update
+  step, ``CallLimit`` (a model that stops a runaway loop);
+- :mod:`cs231n.checks.style_transfer`: ``loss_value``, a loss as a float whatever shape it comes in.
+
+Modules here import only ``cs231n.checks``.
 """
 
 import contextlib

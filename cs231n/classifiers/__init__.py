@@ -1,0 +1,1 @@
+"""The captioning models of the assignment: `rnn.CaptioningRNN` (numpy) and `transformer.CaptioningTransformer`."""
