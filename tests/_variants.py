@@ -13,6 +13,7 @@ notebook tags its model comparison ``comparison``, run by a test with Captioning
 """
 
 import ast
+import json
 import os
 import shutil
 import subprocess
@@ -79,8 +80,6 @@ def run_pytest(root, targets, timeout=600):
 
 def _run_cells(notebook, tags):
     """Execute the notebook's code cells tagged with any of `tags`, in order, in one namespace."""
-    import json  # here: the forked child needs it, the server does not
-
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     ns = {"__name__": "__main__"}
     ran = 0
