@@ -55,7 +55,7 @@ INSTRUCTOR_ONLY = [
     "tools/grade.py",  # grading, the Gradescope bundle and the mutants are instructor tools
     "tools/gradescope/",
     "tools/mutants.py",
-    "tools/mutants_catalogue.py",
+    "tools/mutants_catalogue*.py",  # the catalogue and the later notebooks' parts of it
     "tests/test_grade.py",
     "tests/test_progress.py",  # plants loops and reports in copies of the package: slow for students
     "tests/test_mutants.py",
