@@ -118,7 +118,7 @@ def attention_maps(model, features, captions):
 
     handles = []
     for i, layer in enumerate(model.transformer.layers):
-        for kind, module in (("self", layer.self_attn), ("cross", layer.multihead_attn)):
+        for kind, module in (("self", layer.self_attn), ("cross", _decoder_parts(layer)[0]["multihead_attn"])):
             handles.append(module.register_forward_pre_hook(recorder((i, kind)), with_kwargs=True))
     was_training = model.training
     model.eval()
@@ -170,6 +170,18 @@ def attention_dropout_probe(attention_class, p, num_heads=2, seq_len=4, num_draw
             clean[:, :, :, 0].transpose(1, 2))
 
 
+def _decoder_parts(layer):
+    """A decoder layer's parts under torch.nn.TransformerDecoderLayer's names, and its activation: the
+    2025 layer (cross_attn, ffn.fc1/fc2, norm_self/norm_cross/norm_ffn, GELU) or the classic one
+    (multihead_attn, linear1/linear2, norm1-norm3, ReLU)."""
+    if hasattr(layer, "cross_attn"):
+        return ({"self_attn": layer.self_attn, "multihead_attn": layer.cross_attn, "linear1": layer.ffn.fc1,
+                 "linear2": layer.ffn.fc2, "norm1": layer.norm_self, "norm2": layer.norm_cross,
+                 "norm3": layer.norm_ffn}, "gelu")
+    names = ("self_attn", "multihead_attn", "linear1", "linear2", "norm1", "norm2", "norm3")
+    return {name: getattr(layer, name) for name in names}, "relu"
+
+
 def torch_reference_scores(model, features, captions):
     """Scores of a CaptioningTransformer recomputed with torch.nn.TransformerDecoder and the same weights.
 
@@ -181,15 +193,17 @@ def torch_reference_scores(model, features, captions):
     layers = model.transformer.layers
     weight = model.output.weight
     W = model.embedding.embedding_dim
-    ref_layer = nn.TransformerDecoderLayer(W, layers[0].self_attn.n_head, layers[0].linear1.out_features,
-                                           dropout=0.0, batch_first=True)
+    parts, activation = _decoder_parts(layers[0])
+    ref_layer = nn.TransformerDecoderLayer(W, layers[0].self_attn.n_head, parts["linear1"].out_features,
+                                           dropout=0.0, activation=activation, batch_first=True)
     ref = nn.TransformerDecoder(ref_layer, num_layers=len(layers))
     ref = ref.to(device=weight.device, dtype=weight.dtype).eval()
     for ours, theirs in zip(layers, ref.layers):
-        _copy_attention_weights(ours.self_attn, theirs.self_attn)
-        _copy_attention_weights(ours.multihead_attn, theirs.multihead_attn)
+        ours = _decoder_parts(ours)[0]
+        _copy_attention_weights(ours["self_attn"], theirs.self_attn)
+        _copy_attention_weights(ours["multihead_attn"], theirs.multihead_attn)
         for name in ("linear1", "linear2", "norm1", "norm2", "norm3"):
-            getattr(theirs, name).load_state_dict(getattr(ours, name).state_dict())
+            getattr(theirs, name).load_state_dict(ours[name].state_dict())
 
     with torch.no_grad():
         T = captions.shape[1]

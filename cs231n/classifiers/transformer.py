@@ -1,4 +1,5 @@
-"""A Transformer decoder that captions images: the modern counterpart of CaptioningRNN."""
+"""Transformers built from the layers of transformer_layers.py: a decoder that captions images (the
+modern counterpart of CaptioningRNN) and a Vision Transformer that classifies them."""
 
 import copy
 
@@ -6,7 +7,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from cs231n.transformer_layers import MultiHeadAttention, PositionalEncoding
+from cs231n.transformer_layers import (
+    MultiHeadAttention,
+    PatchEmbedding,
+    PositionalEncoding,
+    TransformerDecoderLayer,
+    TransformerEncoderLayer,
+)
 
 
 class CaptioningTransformer(nn.Module):
@@ -19,7 +26,7 @@ class CaptioningTransformer(nn.Module):
     """
 
     def __init__(self, word_to_idx, input_dim, wordvec_dim, num_heads=4, num_layers=2, max_length=50,
-                 dim_feedforward=2048):
+                 dim_feedforward=2048, decoder_layer_class=TransformerDecoderLayer):
         """Construct a new CaptioningTransformer instance.
 
         Inputs:
@@ -31,6 +38,11 @@ class CaptioningTransformer(nn.Module):
         - num_layers: number of transformer decoder layers
         - max_length: the longest sequence the positional encodings cover
         - dim_feedforward: width of the hidden layer of each feed-forward block
+        - decoder_layer_class: the class of the decoder layers, built as
+          decoder_layer_class(input_dim=W, num_heads=..., dim_feedforward=...):
+          TransformerDecoderLayer (transformer_layers.py, the 2025 layer: GELU feed-forward network,
+          cross_attn, norm_self/norm_cross/norm_ffn) or ClassicTransformerDecoderLayer (the 2021-2024
+          given layer: ReLU, multihead_attn, linear1/linear2, norm1-norm3)
         """
         super().__init__()
 
@@ -44,8 +56,8 @@ class CaptioningTransformer(nn.Module):
         self.embedding = nn.Embedding(vocab_size, wordvec_dim, padding_idx=self._null)
         self.positional_encoding = PositionalEncoding(wordvec_dim, max_len=max_length)
 
-        decoder_layer = TransformerDecoderLayer(input_dim=wordvec_dim, num_heads=num_heads,
-                                                dim_feedforward=dim_feedforward)
+        decoder_layer = decoder_layer_class(input_dim=wordvec_dim, num_heads=num_heads,
+                                            dim_feedforward=dim_feedforward)
         self.transformer = TransformerDecoder(decoder_layer, num_layers=num_layers)
         self.apply(self._init_weights)
 
@@ -173,12 +185,14 @@ class CaptioningTransformer(nn.Module):
         return captions
 
 
-class TransformerDecoderLayer(nn.Module):
-    """A single layer of a Transformer decoder, to be used with TransformerDecoder.
+class ClassicTransformerDecoderLayer(nn.Module):
+    """The decoder layer the 2021-2024 assignments gave, complete: the same post-norm layer as
+    TransformerDecoderLayer (transformer_layers.py) under the classic attribute names, with a ReLU
+    feed-forward block. Code written for the classic layer (reading multihead_attn, linear1, norm1,
+    ...) runs on a CaptioningTransformer built with decoder_layer_class=ClassicTransformerDecoderLayer.
 
-    Post-norm, as in "Attention Is All You Need" and torch.nn.TransformerDecoderLayer:
-    self-attention, cross-attention and a feed-forward block, each followed by dropout,
-    a residual connection and LayerNorm.
+    Self-attention, cross-attention and a feed-forward block, each followed by dropout, a residual
+    connection and LayerNorm.
     """
 
     def __init__(self, input_dim, num_heads, dim_feedforward=2048, dropout=0.1):
@@ -253,3 +267,90 @@ class TransformerDecoder(nn.Module):
             output = mod(output, memory, tgt_mask=tgt_mask)
         return output
 
+
+
+class TransformerEncoder(nn.Module):
+    """A stack of num_layers encoder layers, each with its own weights."""
+
+    def __init__(self, encoder_layer, num_layers):
+        super().__init__()
+        self.layers = clones(encoder_layer, num_layers)
+        self.num_layers = num_layers
+
+    def forward(self, src, src_mask=None):
+        output = src
+        for mod in self.layers:
+            output = mod(output, src_mask=src_mask)
+        return output
+
+
+class VisionTransformer(nn.Module):
+    """A Vision Transformer (ViT) that classifies images from their patches.
+
+    The image becomes a sequence of patch embeddings (PatchEmbedding) with positional encodings; a
+    Transformer encoder lets every patch attend to every other; the average of the encoded patches
+    is the image's feature vector, and a linear layer maps it to class scores. Unlike the original
+    ViT there is no class token: the mean over patches plays its part.
+    """
+
+    def __init__(self, img_size=32, patch_size=8, in_channels=3, embed_dim=128, num_layers=6, num_heads=4,
+                 dim_feedforward=256, num_classes=10, dropout=0.1):
+        """
+        Inputs:
+        - img_size: height and width of the (square) input images
+        - patch_size: height and width of each (square) patch
+        - in_channels: number of image channels
+        - embed_dim: dimension of the patch embeddings, D
+        - num_layers: number of Transformer encoder layers
+        - num_heads: number of attention heads
+        - dim_feedforward: width of the hidden layer of the feed-forward networks
+        - num_classes: number of classes
+        - dropout: dropout probability
+        """
+        super().__init__()
+        self.num_classes = num_classes
+        self.patch_embed = PatchEmbedding(img_size, patch_size, in_channels, embed_dim)
+        self.positional_encoding = PositionalEncoding(embed_dim, dropout=dropout)
+
+        encoder_layer = TransformerEncoderLayer(embed_dim, num_heads, dim_feedforward, dropout)
+        self.transformer = TransformerEncoder(encoder_layer, num_layers=num_layers)
+
+        # The classifier: class scores from the average of the encoded patches.
+        self.head = nn.Linear(embed_dim, num_classes)
+
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module):
+        """Small normal weights and zero biases; LayerNorm starts as the identity."""
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            module.weight.data.normal_(mean=0.0, std=0.02)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                module.bias.data.zero_()
+        elif isinstance(module, nn.LayerNorm):
+            module.bias.data.zero_()
+            module.weight.data.fill_(1.0)
+
+    def forward(self, x):
+        """Class scores for a batch of images.
+
+        Inputs:
+        - x: input images of shape (N, C, H, W)
+
+        Returns:
+        - logits: class scores of shape (N, num_classes)
+        """
+        N = x.size(0)
+        logits = torch.zeros(N, self.num_classes, device=x.device)
+        # TODO: Implement the forward pass of the Vision Transformer:
+        # 1. Turn the images into sequences of patch embeddings (self.patch_embed).
+        # 2. Add the positional encodings (self.positional_encoding), so that the encoder can tell
+        #    the patches' places apart.
+        # 3. Pass the sequences through the Transformer encoder (self.transformer), without a mask.
+        # 4. Average the encoded patches of each image into one feature vector (torch.mean).
+        # 5. Map the feature vectors to class scores with self.head.
+        # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        tokens = self.positional_encoding(self.patch_embed(x))  # (N, num_patches, D)
+        encoded = self.transformer(tokens)  # (N, num_patches, D)
+        logits = self.head(encoded.mean(dim=1))  # (N, num_classes)
+        # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        return logits
