@@ -46,6 +46,7 @@ INSTRUCTOR_ONLY = [
     "tools/build_student.py",
     "tools/check_student_edition.py",
     "tests/test_student_edition.py",
+    "tests/test_edition_leaks.py",  # names the references it finds, and its review lists
     "tests/test_hygiene.py",  # outputs-free notebooks and lint are rules for this repository, not for students
     ".ci/",
     "bench/",  # times the solutions; its per-step baselines are solutions themselves
