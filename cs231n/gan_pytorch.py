@@ -106,7 +106,8 @@ def bce_loss(input, target):
     which equals mean(-y log sigmoid(x) - (1 - y) log(1 - sigmoid(x))) without overflowing for large |x|.
 
     Inputs:
-    - input: PyTorch Tensor of shape (N, ) or (N, 1) giving scores (logits) x.
+    - input: PyTorch Tensor of shape (N,) giving scores (logits) x (the classic shape; (N, 1) works too
+      when target has the same shape).
     - target: PyTorch Tensor of the same shape giving targets y (0 or 1).
 
     Returns:
@@ -125,7 +126,8 @@ def discriminator_loss(logits_real, logits_fake):
     """Computes the discriminator loss of the vanilla GAN:  ℓ_D = bce(logits_real, 1) + bce(logits_fake, 0).
 
     Inputs:
-    - logits_real, logits_fake: PyTorch Tensors of shape (N, 1), the scores of the real and the fake data.
+    - logits_real, logits_fake: PyTorch Tensors of shape (N,), the scores of the real and the fake data
+      (the classic shape; the discriminators return (N, 1), which bce_loss takes as well).
 
     Returns:
     - loss: A scalar PyTorch Tensor.
@@ -143,7 +145,7 @@ def generator_loss(logits_fake):
     """Computes the non-saturating generator loss of the vanilla GAN:  ℓ_G = bce(logits_fake, 1).
 
     Inputs:
-    - logits_fake: PyTorch Tensor of shape (N, 1) giving scores for the fake data.
+    - logits_fake: PyTorch Tensor of shape (N,) (or (N, 1)) giving scores for the fake data.
 
     Returns:
     - loss: A scalar PyTorch Tensor.
@@ -160,7 +162,8 @@ def ls_discriminator_loss(scores_real, scores_fake):
     """Least-squares GAN loss for the discriminator:  ℓ_D = 1/2 mean((D(x) - 1)^2) + 1/2 mean(D(G(z))^2).
 
     Inputs:
-    - scores_real, scores_fake: PyTorch Tensors of shape (N, 1), the scores of the real and the fake data.
+    - scores_real, scores_fake: PyTorch Tensors of shape (N,) or (N, 1), the scores of the real and the
+      fake data.
 
     Returns:
     - loss: A scalar PyTorch Tensor.
@@ -177,7 +180,7 @@ def ls_generator_loss(scores_fake):
     """Computes the Least-Squares GAN loss for the generator:  ℓ_G = 1/2 mean((D(G(z)) - 1)^2).
 
     Inputs:
-    - scores_fake: PyTorch Tensor of shape (N, 1) giving scores for the fake data.
+    - scores_fake: PyTorch Tensor of shape (N,) or (N, 1) giving scores for the fake data.
 
     Returns:
     - loss: A scalar PyTorch Tensor.
@@ -215,11 +218,14 @@ def build_dc_classifier(batch_size):
       Conv2d(32, 64, kernel 5, stride 1) -> LeakyReLU(0.01) -> MaxPool2d(2, stride 2)
       Flatten -> Linear(4*4*64, 4*4*64) -> LeakyReLU(0.01) -> Linear(4*4*64, 1)
 
+    run_a_gan hands it images of shape (N, 1, 28, 28). The first layer, Unflatten, is the 2019-2021
+    specification (it also takes flat (N, 784) input); the 2022-2024 one leaves it out. Either is right.
+
     Inputs:
     - batch_size: the number of images N in every batch the model will see.
 
     Returns:
-    - model: nn.Sequential mapping images (N, 784) or (N, 1, 28, 28) to scores (N, 1).
+    - model: nn.Sequential mapping images (N, 1, 28, 28) to scores (N, 1).
     """
     model = None
     # TODO: Build the DCGAN discriminator as an nn.Sequential (use Unflatten and Flatten below).
@@ -276,7 +282,8 @@ def wgan_critic_loss(scores_real, scores_fake):
     The critic's scores are unbounded (no sigmoid); minimizing ℓ_C raises those of real data, lowers fakes'.
 
     Inputs:
-    - scores_real, scores_fake: PyTorch Tensors of shape (N, 1), the critic's scores of real and fake data.
+    - scores_real, scores_fake: PyTorch Tensors of shape (N,) or (N, 1), the critic's scores of real and
+      fake data.
 
     Returns:
     - loss: A scalar PyTorch Tensor.
@@ -293,7 +300,7 @@ def wgan_generator_loss(scores_fake):
     """Computes the Wasserstein generator loss:  ℓ_G = -mean(C(G(z))).
 
     Inputs:
-    - scores_fake: PyTorch Tensor of shape (N, 1) giving critic scores for the fake data.
+    - scores_fake: PyTorch Tensor of shape (N,) or (N, 1) giving critic scores for the fake data.
 
     Returns:
     - loss: A scalar PyTorch Tensor.

@@ -37,7 +37,8 @@ from cs231n.gan_pytorch import (
 from cs231n.gan_training import CLASSIC_SCHEDULE, CPU_SCHEDULE, linear_decay, train_gan
 from cs231n.metrics.frechet import FeatureNet, frechet_distance, generate_images, generator_distance
 
-# The classic notebook's fixed logits (gan-checks), fed to the losses as float32 (10, 1).
+# The classic notebook's fixed logits (gan-checks), fed to the losses as float32 of the classic shape (10,):
+# the official 2022-2024 bce_loss (BCEWithLogitsLoss on input.squeeze()) takes targets of shape (N,).
 LOGITS_REAL = [0.9348731096217853, -1.0169891625223137, -0.5730476939393363, -0.8816270356958762,
                -1.4012938925983567, -1.4539569266944938, -1.542397547964014, -0.5727332515501994,
                0.9858442941304029, 0.13312152437312422]
@@ -48,8 +49,8 @@ TOL = 1e-7
 
 
 def _logits():
-    real = torch.tensor(LOGITS_REAL, dtype=torch.float32).view(10, 1)
-    fake = torch.tensor(LOGITS_FAKE, dtype=torch.float32).view(10, 1)
+    real = torch.tensor(LOGITS_REAL, dtype=torch.float32)
+    fake = torch.tensor(LOGITS_FAKE, dtype=torch.float32)
     return real, fake
 
 
@@ -102,7 +103,8 @@ def test_networks_output_shapes():
     x = torch.rand(8, 1, 28, 28)
     z = sample_noise(8, NOISE_DIM, seed=0)
     assert tuple(discriminator()(x).shape) == (8, 1), "discriminator: output shape should be (N, 1)"
-    assert tuple(build_dc_classifier(8)(x.view(8, 784)).shape) == (8, 1), "build_dc_classifier: output not (N, 1)"
+    # run_a_gan hands the DCGAN discriminator (N, 1, 28, 28): with Unflatten (2019-2021) or without (2022-2024)
+    assert tuple(build_dc_classifier(8)(x).shape) == (8, 1), "build_dc_classifier: output not (N, 1)"
     for name, G in [("generator", generator()), ("build_dc_generator", build_dc_generator())]:
         out = G(z)
         assert tuple(out.shape) == (8, 784), f"{name}: output shape {tuple(out.shape)}, expected (8, 784)"
@@ -237,6 +239,40 @@ def test_generator_loss_gradient_is_sigmoid_minus_one():
     ref = (torch.sigmoid(x.detach()) - 1) / x.numel()
     err = rel_error(x.grad, ref)
     assert err < 1e-10, f"generator_loss: gradient differs from (σ(x) - 1)/N by {err:.1e}"
+
+
+def _score_grads(loss_fn, *scores):
+    """d loss_fn(*scores) / d each score tensor, float32 as in the classic checks."""
+    leaves = [s.clone().requires_grad_(True) for s in scores]
+    grads = torch.autograd.grad(loss_fn(*leaves).sum(), leaves, allow_unused=True)
+    return [torch.zeros_like(x) if g is None else g for g, x in zip(grads, leaves)]
+
+
+# The gradient each loss sends back to the scores (what the optimiser uses), against its closed form for
+# a mean over N scores: a .detach() or a constant in the wrong place keeps some values and loses this.
+@pytest.mark.parametrize("name, loss_fn, expected", [
+    ("bce_loss (targets 1, 0, 1, ...)", lambda x: bce_loss(x, torch.arange(10) % 2 == 0),
+     lambda x: (torch.sigmoid(x) - (torch.arange(10) % 2 == 0).float()) / 10),
+    ("discriminator_loss, d/d logits_real", lambda x: discriminator_loss(x, _logits()[1]),
+     lambda x: (torch.sigmoid(x) - 1) / 10),
+    ("discriminator_loss, d/d logits_fake", lambda x: discriminator_loss(_logits()[0], x),
+     lambda x: torch.sigmoid(x) / 10),
+    ("ls_discriminator_loss, d/d scores_real", lambda x: ls_discriminator_loss(x, _logits()[1]),
+     lambda x: (x - 1) / 10),
+    ("ls_discriminator_loss, d/d scores_fake", lambda x: ls_discriminator_loss(_logits()[0], x), lambda x: x / 10),
+    ("ls_generator_loss", ls_generator_loss, lambda x: (x - 1) / 10),
+    ("wgan_critic_loss, d/d scores_real", lambda x: wgan_critic_loss(x, _logits()[1]),
+     lambda x: -torch.ones_like(x) / 10),
+    ("wgan_critic_loss, d/d scores_fake", lambda x: wgan_critic_loss(_logits()[0], x),
+     lambda x: torch.ones_like(x) / 10),
+    ("wgan_generator_loss", wgan_generator_loss, lambda x: -torch.ones_like(x) / 10),
+])
+def test_loss_gradient_reaching_the_scores_is_the_closed_form(name, loss_fn, expected):
+    _, fake = _logits()
+    (grad,) = _score_grads(loss_fn, fake)
+    err = rel_error(grad, expected(fake))
+    assert err < 1e-5, (f"{name}: the gradient reaching the scores differs from its closed form by {err:.1e}; "
+                        "no .detach(), .item() or numpy inside the loss, and a mean over the batch")
 
 
 def test_wgan_losses_on_classic_logits():

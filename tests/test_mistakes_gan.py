@@ -25,7 +25,7 @@ def test_dc_classifier_returns_logits_not_probabilities():
     torch.manual_seed(0)
     model = build_dc_classifier(16)
     with torch.no_grad():
-        scores = model(torch.randn(16, 784))
+        scores = model(torch.randn(16, 1, 28, 28))  # as run_a_gan hands it images
     assert scores.shape == (16, 1), f"build_dc_classifier: output shape {tuple(scores.shape)}, expected (16, 1)"
     assert ((scores < 0) | (scores > 1)).any(), (
         "build_dc_classifier: every score lies in [0, 1]: the model must end with the Linear layer and return "
