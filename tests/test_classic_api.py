@@ -629,8 +629,8 @@ def test_gan_classic_return_types():
         assert isinstance(model, _torch_gan.nn.Sequential), f"{type(model).__name__}: the classic returns nn.Sequential"
     assert [_gan.count_params(m) for m in (_gan.discriminator(), _gan.generator(4), _gan.build_dc_classifier(128),
                                            _gan.build_dc_generator(4))] == [267009, 1858320, 1102721, 6580801]
-    logits = _torch_gan.zeros(10, 1)
-    for loss in (_gan.bce_loss(logits, _torch_gan.ones(10, 1)), _gan.discriminator_loss(logits, logits),
+    logits = _torch_gan.zeros(10)  # the classic shape (N,): the official 2022-2024 bce_loss squeezes its input
+    for loss in (_gan.bce_loss(logits, _torch_gan.ones(10)), _gan.discriminator_loss(logits, logits),
                  _gan.generator_loss(logits), _gan.ls_discriminator_loss(logits, logits), _gan.ls_generator_loss(logits)):
         assert isinstance(loss, _torch_gan.Tensor) and loss.numel() == 1
     assert isinstance(_gan.get_optimizer(_torch_gan.nn.Linear(2, 1)), _torch_gan.optim.Adam)
