@@ -1,107 +1,639 @@
 #!/usr/bin/env python3
 """Grade assignment-3 submissions (the zip `make submit` writes) into Gradescope's results.json.
 
-    python tools/grade.py SUBMISSION... --out DIR          (make grade SUBMISSION=path.zip)
+    python tools/grade.py SUBMISSION... --out DIR                    (make grade SUBMISSION=path.zip)
     python tools/grade.py --bundle build/gradescope_autograder.zip   (make gradescope)
 
-SUBMISSION is the student's zip or a folder holding its files (Gradescope unpacks an uploaded zip
-into /autograder/submission). For each submission the grader
+Verdicts are computed where the student's code never ran (grading/README.md has the whole design):
 
-1. reads the zip without trusting it: only the files the assignment asks for are taken (the
-   cs231n modules with START/END markers and the six notebooks); a path that climbs out of its
-   folder, a link, an oversized member, any other file (tests, results.json, ...) is ignored and
-   reported; a missing module counts as not started;
-2. for each notebook in grading/points.toml, places the student's modules into a fresh copy of the
-   grading base (the student edition, whose tests are the instructor's, plus tests_hidden/) and runs that
-   notebook's test files in a separate process, in its own process group, with a time limit,
-   a memory limit (RLIMIT_DATA), a limit on the size of every file it writes (RLIMIT_FSIZE, which
-   also bounds its output) and every test under pytest-timeout; tools/progress.py, the same plugin
-   that prints the students' progress report, says which tests reached which function;
-3. scores each function: its points when every test that reached it passed (hidden tests count
-   too), else zero with the first line of the first failing check; a run that changed the tests,
-   ended without a report or ran out of time scores zero for its notebook's functions, saying why;
-4. checks the notebooks: each must have been run (code cells with outputs) and each inline answer
-   written (not the prompt); points for both come from grading/points.toml;
-5. writes DIR/<submission>/results.json in Gradescope's format (score; tests with name, score,
-   max_score, output, visibility) and, for a batch, one line per submission in DIR/grades.csv.
+1. The submission is read without trusting it: only the cs231n modules with START/END markers and
+   the notebooks are taken; links, paths that leave the folder, oversized or unlisted files are
+   ignored and reported.
+2. For each notebook of grading/points.toml that has graded cases (grading/cases/<Notebook>.py),
+   the student's modules go into a fresh copy of the student edition's package, and the case runner
+   (grading/runner.py) calls each graded function on the cases' inputs inside a sandbox
+   (bubblewrap: no network; its own PID, IPC and user namespaces, so every process the submission
+   starts dies with it; read-only system folders; a private, size-limited /tmp and /dev/shm; a
+   memory cgroup where one can be made and RLIMIT_AS besides; the shared-memory system calls
+   memfd_create and shmget refused; one time budget per function). The sandbox sees the package,
+   the drivers and the inputs; never the expected outputs, the cases' source, other submissions,
+   the grader, the datasets or the instructor's checkout.
+3. The outputs come back as .npz files read with allow_pickle=False by this process, which never
+   imports the submission, and are compared with the outputs of the instructor's solutions on the
+   same inputs (computed by the same runner when the grading kit is built). A function scores when
+   every one of its cases matches; a case that raised, timed out or returned nothing fails.
+4. Notebook "run" and inline-answer points are graded by hand from the PDF that `make submit`
+   writes (grading/grader.toml: auto_notebook_points = false); with auto_notebook_points = true (or
+   --auto-notebook-points) the grader awards them from the notebook file, labelled as automatic.
+5. DIR/<submission>/results.json is written in Gradescope's format and, for a batch, DIR/grades.csv,
+   whatever the submissions do.
 
-The grading base is built once per call from this checkout (tools/build_student.py) unless
---base names one (the Gradescope bundle carries its own).
+A notebook of points.toml without a cases file is not graded automatically: its functions score 0
+with a note saying so, and the grader warns (grading/README.md says how to add cases).
+Where no sandbox can be made (no bubblewrap, no user namespaces) the grader refuses unless told
+--unconfined (it then runs submissions with resource limits only: for trusted code).
 """
 
 import argparse
 import csv
 import hashlib
+import importlib.util
 import json
 import os
 import resource
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import tomllib
+import traceback
 import zipfile
 from pathlib import Path, PurePosixPath
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (Ubuntu 22.04, Gradescope's base image): the tomli backport
+    import tomli as tomllib
+
+import numpy as np
 from markers import START_MARKER
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parent
 POINTS_FILE = "grading/points.toml"
-HIDDEN_TESTS = "tests_hidden"
+SETTINGS_FILE = "grading/grader.toml"
 ANSWER_PREFIX = "**Your Answer:**"
 ANSWER_PROMPT = "*Write your answer here.*"
 MAX_MEMBER_BYTES = 50 << 20  # one file of the submission
 MAX_TOTAL_BYTES = 200 << 20  # all of it, unpacked
-MAX_WRITE_BYTES = 64 << 20  # any file a test run writes, its output included
-OUTPUT_CHARS = 4000  # of a test run's output kept in results.json
-# What the grading base holds besides the student edition (which has the tests students get), from the
-# instructor's checkout. Not the other instructor-only tests: some spell out solutions, and submitted
-# code runs beside the base.
-BASE_EXTRA = [HIDDEN_TESTS, POINTS_FILE, "tools/progress.py", "tools/grade.py"]
+MAX_WRITE_BYTES = 64 << 20  # any one file the sandbox writes (RLIMIT_FSIZE)
+MAX_OUT_BYTES = 256 << 20  # all the sandbox's output files together
+LOG_BYTES = 64 << 10  # of the sandbox's stdout and stderr kept, for the instructor's log only
+OUTPUT_CHARS = 4000  # of one entry's text in results.json
+STARTUP_S = 120  # wall-clock seconds for the sandbox to start (python, numpy, torch)
+TMPFS_MB = 256  # the sandbox's /tmp and /dev/shm, each
+SANDBOX_UID = 65534
+SEED = 231
 
 
 class SubmissionProblem(Exception):
     """The whole submission cannot be graded (not a zip, nothing usable in it)."""
 
 
-# ----------------------------------------------------------------------------------------------
-# The grading base
+class SandboxUnavailable(Exception):
+    """No sandbox can be made here; the message says why and what to do."""
 
 
-def build_base(dest, repo=REPO_ROOT):
-    """The student edition of `repo` in dest (its tests are the instructor's, less the instructor-only
-    ones), with the hidden tests, the points and the grader."""
-    import build_student  # here, not at the top: the Gradescope bundle's grade.py has no builder and never builds
-
-    build_student.build(repo, dest, quiet=True)
-    for rel in BASE_EXTRA:
-        src = repo / rel
-        if src.is_dir():
-            shutil.copytree(src, dest / rel, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-        elif src.exists():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    return dest
-
-
-def load_points(base):
-    with open(base / POINTS_FILE, "rb") as f:
+def load_toml(path):
+    with open(path, "rb") as f:
         return tomllib.load(f)
 
 
-def student_files(base):
-    """The paths a submission may hold: the marked modules and the notebooks, as in the base."""
-    modules = sorted(p.relative_to(base).as_posix() for p in (base / "cs231n").rglob("*.py")
-                     if START_MARKER in p.read_text(encoding="utf-8"))
-    notebooks = sorted(p.relative_to(base).as_posix() for p in (base / "assignment3").glob("*.ipynb"))
-    return modules, notebooks
+# ----------------------------------------------------------------------------------------------
+# The grading kit: what the grader holds (never inside the sandbox) and the base the sandbox sees
+#
+#   kit/points.toml, kit/grader.toml        the points and the grader's settings
+#   kit/cases/<Notebook>.py                 graded cases: inputs, tolerances (grader side only)
+#   kit/inputs/<Notebook>.npz, .json        the inputs the sandbox sees, and the plan of each notebook
+#   kit/expected/<Notebook>.npz             the solutions' outputs (never in the sandbox)
+#   kit/base/cs231n/                        the student edition's package (blanks raise)
+#   kit/base/runner.py, kit/base/drivers/   the case runner and the drivers (how functions are called)
+
+
+def build_kit(dest, repo=REPO_ROOT, sandbox=None, log=print):
+    """Build the grading kit in dest from the instructor checkout `repo`."""
+    import build_student  # here: the Gradescope bundle's grade.py has no builder and never builds
+
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    edition = Path(tempfile.mkdtemp(prefix="edition-"))
+    try:
+        shutil.rmtree(edition)
+        build_student.build(repo, edition, quiet=True)
+        shutil.copytree(edition / "cs231n", dest / "base" / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+    finally:
+        shutil.rmtree(edition, ignore_errors=True)
+    shutil.copy2(repo / "grading" / "runner.py", dest / "base" / "runner.py")
+    shutil.copytree(repo / "grading" / "drivers", dest / "base" / "drivers", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(repo / "grading" / "cases", dest / "cases", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(repo / POINTS_FILE, dest / "points.toml")
+    if (repo / SETTINGS_FILE).exists():
+        shutil.copy2(repo / SETTINGS_FILE, dest / "grader.toml")
+    notebooks = list((repo / "assignment3").glob("*.ipynb"))
+    (dest / "answers.json").write_text(json.dumps({nb.stem: _count_answers(nb.read_text(encoding="utf-8"))
+                                                   for nb in notebooks}))
+    (dest / "inputs").mkdir(exist_ok=True)
+    (dest / "expected").mkdir(exist_ok=True)
+    sandbox = sandbox or Sandbox.find(unconfined=False)
+    points = load_toml(dest / "points.toml")
+    for name in points:
+        cases = load_cases(dest, name)
+        if cases is None:
+            continue
+        plan, inputs, tolerances = make_plan(name, cases)
+        np.savez(dest / "inputs" / f"{name}.npz", **inputs)
+        (dest / "inputs" / f"{name}.json").write_text(json.dumps({"plan": plan, "tolerances": tolerances}))
+        # The expected outputs: the same runner on the instructor's own package.
+        work = Path(tempfile.mkdtemp(prefix="expected-"))
+        try:
+            outputs, problems = run_notebook(sandbox, dest, name, repo / "cs231n", work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        expected = {}
+        for entry in plan:
+            arrays, problem = outputs.get(entry["function"], ({}, problems.get(entry["function"], "no output")))
+            broken = [k for k in arrays if k.endswith("/__error__")]
+            if problem or broken:
+                why = problem or "; ".join(f"{k[:-10]}: {arrays[k]}" for k in broken)
+                raise RuntimeError(f"the solutions fail their own case of {name}: {entry['function']}: {why}")
+            expected.update({f"{entry['function']}|{k}": v for k, v in arrays.items()})
+        np.savez(dest / "expected" / f"{name}.npz", **expected)
+        log(f"grading kit: {name}: {len(plan)} functions, {sum(len(e['cases']) for e in plan)} cases")
+    return dest
+
+
+def load_cases(kit, name):
+    """The cases module of a notebook (grader side), or None when it has none."""
+    path = Path(kit) / "cases" / f"{name}.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(f"graded_cases_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_plan(name, cases):
+    """(plan, inputs, tolerances) of a notebook: the plan the runner follows (functions in order,
+    their driver and case ids), the inputs keyed "<case id>/<name>", tolerances per case id."""
+    rng = np.random.default_rng([SEED, int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)])
+    plan, inputs, tolerances, index = [], {}, {}, {}
+    for k, (function, case, values, tol) in enumerate(cases.cases(rng)):
+        if function not in index:
+            index[function] = len(plan)
+            plan.append({"index": len(plan), "function": function,
+                         "driver": getattr(cases, "DRIVER_OF", {}).get(function, function),
+                         "cases": [], "names": [], "budget_s": getattr(cases, "BUDGET_S", 30),
+                         "needs": getattr(cases, "NEEDS", {}).get(function, [])})
+        cid = f"c{k}"
+        plan[index[function]]["cases"].append(cid)
+        plan[index[function]]["names"].append(case)
+        tolerances[cid] = dict(tol)
+        for key, value in values.items():
+            inputs[f"{cid}/{key}"] = np.asarray(value)
+    return plan, inputs, tolerances
+
+
+def _count_answers(text):
+    cells = json.loads(text).get("cells", [])
+    return sum(1 for c in cells if c.get("cell_type") == "markdown" and _text(c).lstrip().startswith(ANSWER_PREFIX))
+
+
+# ----------------------------------------------------------------------------------------------
+# The sandbox
+
+
+def _seccomp_filter():
+    """A classic BPF program for bwrap --seccomp: memfd_create, memfd_secret and shmget fail with
+    EPERM (shared memory that neither RLIMIT_AS nor the tmpfs sizes would count), and so does the
+    x32 ABI on x86_64; everything else is allowed."""
+    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    arches = {0xC000003E: [319, 447, 29], 0xC00000B7: [279, 447, 194]}  # x86_64, aarch64
+    prog = [("ld", 4)]
+    for arch, numbers in arches.items():
+        block = [("ld", 0)] + ([("jge", 0x40000000)] if arch == 0xC000003E else []) + [("jeq", n) for n in numbers]
+        block.append(("allow",))
+        prog.append(("arch", arch, len(block)))
+        prog += block
+    prog.append(("allow",))
+    prog.append(("deny",))
+    deny_at = len(prog) - 1
+    out = []
+    for pc, ins in enumerate(prog):
+        if ins[0] == "ld":
+            out.append(struct.pack("HBBI", LD, 0, 0, ins[1]))
+        elif ins[0] == "arch":
+            out.append(struct.pack("HBBI", JEQ, 0, ins[2], ins[1]))  # not this arch: skip its block
+        elif ins[0] in ("jeq", "jge"):
+            out.append(struct.pack("HBBI", JEQ if ins[0] == "jeq" else JGE, deny_at - pc - 1, 0, ins[1]))
+        elif ins[0] == "allow":
+            out.append(struct.pack("HBBI", RET, 0, 0, allow))
+        else:
+            out.append(struct.pack("HBBI", RET, 0, 0, deny))
+    return b"".join(out)
+
+
+def _own_cgroup(controller):
+    """The folder of this process's cgroup for a controller (v1) or the unified one (v2), or None."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        hid, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            folder = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+            return folder if folder.is_dir() else None
+    for line in lines:
+        if line.startswith("0::"):
+            folder = Path("/sys/fs/cgroup") / line[3:].lstrip("/")
+            return folder if (folder / "cgroup.controllers").exists() else None
+    return None
+
+
+class Cgroup:
+    """A memory (and pids) cgroup for one sandbox run, where this process may make one."""
+
+    def __init__(self, memory_mb):
+        self.folders, self.kind = [], None
+        name = f"cs231n-grade-{os.getpid()}-{time.monotonic_ns()}"
+        v1 = _own_cgroup("memory")
+        try:
+            if v1 is not None and (v1 / "memory.limit_in_bytes").exists():
+                folder = v1 / name
+                folder.mkdir()
+                self.folders.append(folder)
+                (folder / "memory.limit_in_bytes").write_text(str(memory_mb << 20))
+                try:
+                    (folder / "memory.memsw.limit_in_bytes").write_text(str(memory_mb << 20))
+                except OSError:
+                    pass
+                pids = _own_cgroup("pids")
+                if pids is not None:
+                    try:
+                        (pids / name).mkdir()
+                        self.folders.append(pids / name)
+                        (pids / name / "pids.max").write_text("512")
+                    except OSError:
+                        pass
+                self.kind = "cgroup v1"
+            elif v1 is not None and (v1 / "cgroup.controllers").exists():
+                folder = v1 / name
+                folder.mkdir()
+                self.folders.append(folder)
+                (folder / "memory.max").write_text(str(memory_mb << 20))
+                for key, value in (("memory.swap.max", "0"), ("pids.max", "512")):
+                    try:
+                        (folder / key).write_text(value)
+                    except OSError:
+                        pass
+                self.kind = "cgroup v2"
+        except OSError:
+            self.remove()
+            self.folders, self.kind = [], None
+
+    def join(self):
+        """Called in the child before exec."""
+        for folder in self.folders:
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def remove(self):
+        for folder in self.folders:
+            for _ in range(50):
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+
+class Sandbox:
+    """How a case runner is started: inside bubblewrap, or (told so) unconfined with rlimits only."""
+
+    def __init__(self, bwrap, python, unconfined=False):
+        self.bwrap, self.python, self.unconfined = bwrap, os.path.normpath(os.path.abspath(python)), unconfined
+
+    @classmethod
+    def find(cls, unconfined=False, python=None):
+        python = python or sys.executable
+        if unconfined:
+            return cls(None, python, unconfined=True)
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise SandboxUnavailable("bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (Debian, "
+                                     "Ubuntu), or pass --unconfined to grade without a sandbox (trusted code only)")
+        probe = cls(bwrap, python)
+        with tempfile.TemporaryDirectory(prefix="probe-") as tmp:
+            (Path(tmp) / "in").mkdir()
+            (Path(tmp) / "out").mkdir()
+            fds = probe._fds()
+            cmd = probe.command(Path(tmp), [probe.python, "-I", "-c", "print('ok')"])
+            r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, pass_fds=fds)
+            probe._close()
+        if r.returncode != 0 or "ok" not in r.stdout:
+            raise SandboxUnavailable("bubblewrap cannot make a sandbox here (" + (r.stderr.strip() or f"exit {r.returncode}")
+                                     + "): user namespaces must be allowed (e.g. sysctl kernel.unprivileged_userns_clone=1,"
+                                     " or a container started with --privileged or a seccomp profile allowing "
+                                     "unshare); or pass --unconfined to grade without a sandbox (trusted code only)")
+        return probe
+
+    def describe(self, cgroup=None):
+        if self.unconfined:
+            return "UNCONFINED (rlimits only)"
+        memory = cgroup.kind if cgroup is not None and cgroup.kind else "RLIMIT_AS and tmpfs sizes"
+        return f"bubblewrap sandbox, memory limit by {memory}"
+
+    def _python_roots(self):
+        """The folders the interpreter needs: its venv and its installation."""
+        if getattr(self, "_roots", None) is not None:
+            return self._roots
+        roots = set()
+        exe = Path(self.python)
+        prefix = exe.parent.parent
+        roots.add(Path(os.path.normpath(prefix)))
+        try:
+            out = subprocess.run([self.python, "-c", "import sys; print(sys.base_prefix); print(sys.prefix)"],
+                                 capture_output=True, text=True, timeout=60).stdout.split()
+            roots.update(Path(os.path.normpath(p)) for p in out)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        roots.add(exe.resolve().parent.parent)
+        roots = {Path(os.path.normpath(r)) for r in roots}
+        self._roots = sorted(r for r in roots if not str(r).startswith("/usr/") and r.is_dir())
+        return self._roots
+
+    def _fds(self):
+        self._close()
+        r, w = os.pipe()
+        os.write(w, _seccomp_filter())
+        os.close(w)
+        self._seccomp = r
+        return (r,)
+
+    def _close(self):
+        fd = getattr(self, "_seccomp", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+            self._seccomp = None
+
+    def command(self, run, argv):
+        """argv run in the sandbox, with `run` (the run's folder) at /sandbox: run/in read-only, run/out
+        writable."""
+        if self.unconfined:
+            return argv
+        args = [self.bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+                "--ro-bind", "/usr", "/usr"]
+        for link in ("bin", "lib", "lib64", "sbin"):
+            p = Path("/") / link
+            if p.is_symlink():
+                args += ["--symlink", os.readlink(p), f"/{link}"]
+            elif p.is_dir():
+                args += ["--ro-bind", str(p), f"/{link}"]
+        for f in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf"):
+            args += ["--ro-bind-try", f"/etc/{f}", f"/etc/{f}"]
+        for root in self._python_roots():
+            args += ["--ro-bind", str(root), str(root)]
+        size = str(TMPFS_MB << 20)
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--size", size, "--perms", "1777", "--tmpfs", "/tmp",
+                 "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm",
+                 "--ro-bind", str(run / "in"), "/sandbox/in", "--bind", str(run / "out"), "/sandbox/out",
+                 "--chdir", "/tmp", "--seccomp", str(getattr(self, "_seccomp", -1))]
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "USER": "nobody", "LOGNAME": "nobody", "TMPDIR": "/tmp", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "CS231N_OFFLINE": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", "TORCH_HOME": "/tmp/torch", "MPLCONFIGDIR": "/tmp/mpl"}
+        for k, v in env.items():
+            args += ["--setenv", k, v]
+        return args + argv
+
+    def start(self, run, argv, memory_mb, log):
+        """Popen of argv in the sandbox, its stdout and stderr into `log` (a _Tail)."""
+        cgroup = Cgroup(memory_mb) if not self.unconfined else None
+        fds = self._fds() if not self.unconfined else ()
+
+        def limits():
+            os.setsid()
+            if cgroup is not None:
+                cgroup.join()
+            memory = memory_mb << 20
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_WRITE_BYTES, MAX_WRITE_BYTES))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+        env = None
+        if self.unconfined:
+            env = {"PATH": "/usr/bin:/bin", "HOME": str(run / "out"), "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+                   "CS231N_OFFLINE": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        proc = subprocess.Popen(self.command(run, argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, preexec_fn=limits, pass_fds=fds, env=env,
+                                cwd=str(run / "out") if self.unconfined else None)
+        self._close()
+        threading.Thread(target=log.read, args=(proc.stdout,), daemon=True).start()
+        return proc, cgroup
+
+
+class _Tail:
+    """The last LOG_BYTES of a stream (the rest is counted, not kept)."""
+
+    def __init__(self):
+        self.data, self.total = bytearray(), 0
+
+    def read(self, stream):
+        try:
+            while chunk := stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16):
+                self.total += len(chunk)
+                self.data += chunk
+                if len(self.data) > LOG_BYTES:
+                    del self.data[:len(self.data) - LOG_BYTES]
+        except (OSError, ValueError):
+            pass
+
+    def text(self):
+        cut = "...(earlier output cut)\n" if self.total > len(self.data) else ""
+        return cut + self.data.decode("utf-8", errors="replace")
+
+
+def _kill(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _dir_bytes(folder):
+    total = 0
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                try:
+                    total += e.stat(follow_symlinks=False).st_size if not e.is_dir(follow_symlinks=False) else 1 << 20
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    return total
+
+
+def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
+    """Run the notebook's plan on `package` (a cs231n folder) in the sandbox.
+
+    Returns ({function: (arrays, problem)}, {function: problem}) where arrays are the outputs read
+    back (allow_pickle=False) and problem says why a function has none (timed out, crashed)."""
+    spec = json.loads((Path(kit) / "inputs" / f"{name}.json").read_text())
+    plan = spec["plan"]
+    drivers = Path(kit) / "base" / "drivers" / f"{load_cases(kit, name).DRIVERS}.py"
+    results, problems = {}, {}
+    remaining = list(plan)
+    attempt = 0
+    while remaining:
+        attempt += 1
+        run = Path(work) / f"{name}-{attempt}"
+        (run / "in").mkdir(parents=True)
+        (run / "out").mkdir()
+        shutil.copytree(package, run / "in" / "pkg" / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy2(Path(kit) / "base" / "runner.py", run / "in" / "runner.py")
+        shutil.copy2(drivers, run / "in" / "drivers.py")
+        shutil.copy2(Path(kit) / "inputs" / f"{name}.npz", run / "in" / "inputs.npz")
+        (run / "in" / "plan.json").write_text(json.dumps([{k: e[k] for k in ("index", "function", "driver", "cases")}
+                                                          for e in remaining]))
+        for p in [run, run / "in", *(run / "in").rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        (run / "out").chmod(0o777)
+        if os.geteuid() == 0:
+            os.chown(run / "out", SANDBOX_UID, SANDBOX_UID)
+        root = "/sandbox" if not sandbox.unconfined else str(run)
+        argv = [sandbox.python, "-I", "-B", "-c",
+                "import sys; sys.path[:0] = [sys.argv[1] + '/in/pkg']; sys.argv = sys.argv[1:]; "
+                "exec(open(sys.argv[0] + '/in/runner.py').read())",
+                root, f"{root}/in/plan.json", f"{root}/in/inputs.npz", f"{root}/in/drivers.py", f"{root}/out"]
+        tail = _Tail()
+        proc, cgroup = sandbox.start(run, argv, memory_mb, tail)
+        started = time.monotonic()
+        clock, current, stopped = None, 0, None
+        try:
+            while True:
+                rc = proc.poll()
+                now = time.monotonic()
+                if clock is None and (run / "out" / "ready").exists():
+                    clock = now
+                while current < len(remaining) and (run / "out" / f"{remaining[current]['index']}.npz").exists():
+                    current, clock = current + 1, now
+                if rc is not None:
+                    break
+                if clock is None and now - started > STARTUP_S:
+                    stopped = f"the sandbox did not start within {STARTUP_S} s (a module that never finishes importing?)"
+                    break
+                if clock is not None and current < len(remaining) and now - clock > remaining[current]["budget_s"]:
+                    stopped = (f"timed out: ran past its budget of {remaining[current]['budget_s']} s "
+                               "(a loop that never ends?)")
+                    break
+                if _dir_bytes(run / "out") > MAX_OUT_BYTES:
+                    stopped = f"wrote more than {MAX_OUT_BYTES >> 20} MB of files and was stopped"
+                    break
+                time.sleep(0.05)
+        finally:
+            _kill(proc)
+            if cgroup is not None:
+                cgroup.remove()
+        if log is not None:
+            log.append(f"--- {name} run {attempt}: exit {proc.returncode}\n{tail.text()}")
+        done = []
+        for entry in remaining:
+            path = run / "out" / f"{entry['index']}.npz"
+            if path.exists():
+                results[entry["function"]] = (read_outputs(path), None)
+                done.append(entry)
+        left = [e for e in remaining if e not in done]
+        if not left:
+            break
+        first = left[0]
+        if stopped is None:
+            code = proc.returncode
+            stopped = ("the run ended before this function's outputs were written (exit status "
+                       f"{code}{': killed, out of memory?' if code in (-9, 137) else ''}; sys.exit, os._exit, a crash?)")
+        problems[first["function"]] = stopped
+        results[first["function"]] = ({}, stopped)
+        remaining = left[1:]  # the others get a fresh sandbox
+        shutil.rmtree(run, ignore_errors=True)
+    return results, problems
+
+
+def read_outputs(path, max_member=MAX_WRITE_BYTES):
+    """{key: array} from an .npz the sandbox wrote, running no code: no pickles, no member bigger
+    than the sandbox may write, numbers, booleans and text only."""
+    out = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy") or info.file_size > max_member:
+                    continue
+                with zf.open(info) as f:
+                    array = np.lib.format.read_array(f, allow_pickle=False)
+                if array.dtype.kind in "biufcU":
+                    out[info.filename[:-4]] = array
+    except Exception:  # noqa: BLE001  (anything unreadable is no output)
+        return {}
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Verdicts (this process never imports the submission)
+
+
+def verdict(entry, arrays, problem, expected, tolerances):
+    """(passed, text) of one function from its outputs."""
+    needs = entry.get("needs") or []
+    also = f" (its cases also run your {', '.join(needs)})" if needs else ""
+    if problem:
+        return False, problem + also
+    for cid, case in zip(entry["cases"], entry["names"]):
+        err = arrays.get(f"{cid}/__error__")
+        if err is not None:
+            return False, f"case '{case}' raised {str(err)[:300]}{also}"
+        tol = tolerances[cid]
+        prefix = f"{entry['function']}|{cid}/"
+        keys = [k[len(prefix):] for k in expected if k.startswith(prefix)]
+        for key in keys:
+            want = expected[prefix + key]
+            got = arrays.get(f"{cid}/{key}")
+            if got is None:
+                return False, f"case '{case}': no output '{key}'{also}"
+            if want.dtype.kind == "U" or got.dtype.kind == "U":
+                if got.shape != want.shape or not np.array_equal(got.astype(str), want.astype(str)):
+                    return False, f"case '{case}': '{key}' is not what the solution gives{also}"
+                continue
+            if got.shape != want.shape:
+                return False, f"case '{case}': '{key}' has shape {tuple(got.shape)}, expected {tuple(want.shape)}{also}"
+            got64, want64 = got.astype(np.complex128 if got.dtype.kind == "c" else np.float64), want.astype(
+                np.complex128 if want.dtype.kind == "c" else np.float64)
+            if not np.array_equal(np.isfinite(got64), np.isfinite(want64)):
+                return False, f"case '{case}': '{key}' holds NaN or infinity where the solution does not{also}"
+            if not np.allclose(got64, want64, rtol=tol.get("rtol", 1e-6), atol=tol.get("atol", 1e-8), equal_nan=True):
+                fin = np.isfinite(want64)
+                err = float(np.max(np.abs(got64[fin] - want64[fin]))) if fin.any() else float("nan")
+                return False, f"case '{case}': '{key}' differs from the solution's (largest difference {err:.3g}){also}"
+    return True, f"passing ({len(entry['cases'])} case(s))"
 
 
 # ----------------------------------------------------------------------------------------------
 # Reading a submission
+
+
+def student_files(kit):
+    """The paths a submission may hold: the marked modules and the notebooks."""
+    base = Path(kit) / "base"
+    modules = sorted(p.relative_to(base).as_posix() for p in (base / "cs231n").rglob("*.py")
+                     if START_MARKER in p.read_text(encoding="utf-8"))
+    answers = json.loads((Path(kit) / "answers.json").read_text())
+    notebooks = sorted(f"assignment3/{nb}.ipynb" for nb in answers)
+    return modules, notebooks
 
 
 def _safe_name(name):
@@ -152,8 +684,8 @@ def read_submission(path, allowed):
             prefix = tops.pop() + "/"
     # Gradescope keeps files uploaded one by one without their folders: rnn_layers.py, not cs231n/rnn_layers.py
     by_basename = {}
-    for path in allowed:
-        by_basename.setdefault(PurePosixPath(path).name, []).append(path)
+    for rel in allowed:
+        by_basename.setdefault(PurePosixPath(rel).name, []).append(rel)
     total = 0
     for name, size, read in members:
         rel = _safe_name(name)
@@ -173,7 +705,7 @@ def read_submission(path, allowed):
             continue
         try:
             data = read()
-        except Exception as e:  # a corrupt member
+        except Exception as e:  # noqa: BLE001  (a corrupt member)
             notes.append(f"ignored {rel}: unreadable ({type(e).__name__}: {e})")
             continue
         if len(data) > MAX_MEMBER_BYTES:
@@ -188,7 +720,7 @@ def read_submission(path, allowed):
 
 
 def syntax_problem(rel, data):
-    """One line when a module does not compile, else None."""
+    """One line when a module does not compile, else None (compiling runs no code)."""
     try:
         compile(data.decode("utf-8"), rel, "exec", dont_inherit=True)
     except SyntaxError as e:
@@ -199,103 +731,20 @@ def syntax_problem(rel, data):
 
 
 # ----------------------------------------------------------------------------------------------
-# Running one notebook's tests
-
-
-def _digest(folder, rels):
-    h = hashlib.sha256()
-    for rel in rels:
-        for p in sorted((folder / rel).rglob("*")) if (folder / rel).is_dir() else [folder / rel]:
-            if p.is_file() and "__pycache__" not in p.parts:
-                h.update(p.relative_to(folder).as_posix().encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()
-
-
-def _limits(memory_mb):
-    def apply():
-        os.setsid()
-        resource.setrlimit(resource.RLIMIT_DATA, (memory_mb << 20, memory_mb << 20))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_WRITE_BYTES, MAX_WRITE_BYTES))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
-def run_question(base, work, modules, name, table, datasets):
-    """Run one notebook's tests on the student's modules; returns (record or None, problem, output)."""
-    qdir = work / name
-    shutil.copytree(base, qdir, symlinks=True, ignore=shutil.ignore_patterns("datasets", "__pycache__", ".venv"))
-    for rel, data in modules.items():
-        (qdir / rel).write_bytes(data)
-    guarded = ["tests", HIDDEN_TESTS, POINTS_FILE, "tools", "pyproject.toml"]
-    before = _digest(qdir, guarded)
-    record = work / f"{name}.progress.json"
-    log = work / f"{name}.log"
-    targets = [t for t in table.get("tests", []) if (qdir / t).exists()]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CS231N_", "PYTEST_"))}
-    env.update(PYTHONPATH=str(qdir), CS231N_DATASETS=str(datasets), CS231N_OFFLINE="1", CS231N_COCO="sample",
-               MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", CS231N_PROGRESS_JSON=str(record),
-               OMP_NUM_THREADS=env.get("OMP_NUM_THREADS", "2"))
-    cmd = [sys.executable, "-m", "pytest", *targets, "-q", "--tb=short", "-p", "no:cacheprovider",
-           "-p", "no:nbval", "-m", "not notebook", "-o", f"timeout={table.get('test_timeout', 60)}",
-           "--rootdir", str(qdir), "-c", str(qdir / "pyproject.toml")]
-    timeout = table.get("timeout", 300)
-    start = time.monotonic()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=qdir, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, preexec_fn=_limits(table.get("memory_mb", 4096)))
-        try:
-            rc = proc.wait(timeout=timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out, rc = True, None
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the run and anything it started
-            except ProcessLookupError:
-                pass
-            proc.wait()
-    elapsed = time.monotonic() - start
-    output = _tail(log)
-    problem = None
-    if timed_out:
-        problem = f"the tests of {name} ran past {timeout} s and were stopped (a loop that never ends?)"
-    elif rc == -signal.SIGXFSZ or "File too large" in output or log.stat().st_size >= MAX_WRITE_BYTES:
-        problem = f"the tests of {name} wrote more than {MAX_WRITE_BYTES >> 20} MB (huge output?) and were stopped"
-    elif not record.exists():
-        problem = (f"the tests of {name} ended after {elapsed:.0f} s without a report (exit status {rc}): did the "
-                   "code call sys.exit() or os._exit(), or run out of memory?")
-    elif _digest(qdir, guarded) != before:
-        problem = f"the tests of {name} were changed during the run (the submission wrote to the grader's files)"
-    result = None
-    if problem is None:
-        try:
-            result = json.loads(record.read_text())
-        except (json.JSONDecodeError, OSError):
-            problem = f"the tests of {name} left an unreadable report"
-    shutil.rmtree(qdir, ignore_errors=True)
-    return result, problem, output
-
-
-def _tail(log):
-    try:
-        size = log.stat().st_size
-        with open(log, "rb") as f:
-            f.seek(max(0, size - OUTPUT_CHARS))
-            text = f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-    return ("...\n" if size > OUTPUT_CHARS else "") + text
-
-
-# ----------------------------------------------------------------------------------------------
 # Notebooks
 
 
-def notebook_entries(name, table, data, expected_answers):
-    """Gradescope test entries for the notebook being run and its inline answers."""
+def notebook_entries(name, table, data, expected_answers, automatic):
+    """Gradescope entries for the notebook's "run" and inline-answer points."""
     rel = f"assignment3/{name}.ipynb"
     run_pts, answer_pts = table.get("run", 0), table.get("answer", 0)
+    hand = run_pts + answer_pts * expected_answers
+    if not automatic:
+        if not hand:
+            return []
+        return [_entry(f"{name}: notebook run and inline answers (graded by hand)", 0, 0,
+                       f"{hand:g} points graded by hand from the PDF of your executed notebooks "
+                       "(a3_inline_submission.pdf), not by this autograder")]
     entries = []
     nb, why = None, None
     if data is None:
@@ -306,28 +755,26 @@ def notebook_entries(name, table, data, expected_answers):
             cells = nb["cells"]
             if not isinstance(cells, list):
                 raise TypeError("cells is not a list")
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001
             why, nb = f"{rel} is not a readable notebook ({type(e).__name__})", None
+    label = " (automatic: from the notebook file)"
     if nb is not None:
         code = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
         ran = [c for c in code if c.get("outputs") and c.get("execution_count") is not None]
         ok = bool(code) and len(ran) > 0
         detail = f"{len(ran)} of {len(code)} code cells have outputs"
-        entries.append(_entry(f"{name}: notebook run", run_pts if ok else 0, run_pts,
+        entries.append(_entry(f"{name}: notebook run{label}", run_pts if ok else 0, run_pts,
                               detail if ok else f"{rel} was not run ({detail}): run all cells and save before "
                               "`make submit`"))
         answers = [_text(c) for c in cells if isinstance(c, dict) and c.get("cell_type") == "markdown"
                    and _text(c).lstrip().startswith(ANSWER_PREFIX)]
         filled = [a for a in answers if a.replace(ANSWER_PREFIX, "").replace(ANSWER_PROMPT, "").strip()]
-        missing = max(0, expected_answers - len(filled))
-        detail = f"{min(len(filled), expected_answers)} of {expected_answers} inline answers written"
-        if missing:
-            detail += f"; {missing} still the prompt or missing"
-        entries.append(_entry(f"{name}: inline answers", answer_pts * min(len(filled), expected_answers),
-                              answer_pts * expected_answers, detail))
+        n = min(len(filled), expected_answers)
+        detail = f"{n} of {expected_answers} inline answers written (any text counts)"
+        entries.append(_entry(f"{name}: inline answers{label}", answer_pts * n, answer_pts * expected_answers, detail))
     else:
-        entries.append(_entry(f"{name}: notebook run", 0, run_pts, why))
-        entries.append(_entry(f"{name}: inline answers", 0, answer_pts * expected_answers, why))
+        entries.append(_entry(f"{name}: notebook run{label}", 0, run_pts, why))
+        entries.append(_entry(f"{name}: inline answers{label}", 0, answer_pts * expected_answers, why))
     return entries
 
 
@@ -336,16 +783,8 @@ def _text(cell):
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def expected_answers(base, name):
-    path = base / "assignment3" / f"{name}.ipynb"
-    if not path.exists():
-        return 0
-    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-    return sum(1 for c in cells if c.get("cell_type") == "markdown" and _text(c).lstrip().startswith(ANSWER_PREFIX))
-
-
 def _entry(name, score, max_score, output, visibility="visible"):
-    return {"name": name, "score": round(score, 4), "max_score": max_score, "output": output[:OUTPUT_CHARS],
+    return {"name": name, "score": round(score, 4), "max_score": max_score, "output": str(output)[:OUTPUT_CHARS],
             "visibility": visibility}
 
 
@@ -353,11 +792,15 @@ def _entry(name, score, max_score, output, visibility="visible"):
 # One submission
 
 
-def grade(submission, base, datasets, questions=None, work=None):
+def grade(submission, kit, sandbox, questions=None, automatic=None, log=None):
     """The results.json dict for one submission (never raises for a bad submission)."""
-    points = load_points(base)
+    kit = Path(kit)
+    points = load_toml(kit / "points.toml")
+    settings = load_toml(kit / "grader.toml") if (kit / "grader.toml").exists() else {}
+    automatic = settings.get("auto_notebook_points", False) if automatic is None else automatic
+    answers = json.loads((kit / "answers.json").read_text())
     names = [q for q in points if questions is None or q in questions]
-    modules_allowed, notebooks_allowed = student_files(base)
+    modules_allowed, notebooks_allowed = student_files(kit)
     notes, entries = [], []
     try:
         files, notes = read_submission(submission, set(modules_allowed) | set(notebooks_allowed))
@@ -367,75 +810,94 @@ def grade(submission, base, datasets, questions=None, work=None):
         for name in names:
             for function, pts in points[name].get("functions", {}).items():
                 entries.append(_entry(f"{name}: {function}", 0, pts, notes[0]))
-            entries += notebook_entries(name, points[name], None, expected_answers(base, name))
+            entries += notebook_entries(name, points[name], None, answers.get(name, 0), automatic)
         return _results(entries, notes)
 
-    modules = {rel: data for rel, data in files.items() if rel in modules_allowed}
     broken = {}
     for rel in modules_allowed:
-        if rel not in modules:
-            notes.append(f"missing {rel}: its functions count as not started")
-        elif (problem := syntax_problem(rel, modules[rel])) is not None:
+        if rel not in files:
+            notes.append(f"missing {rel}: the student edition's blanks are graded in its place")
+        elif (problem := syntax_problem(rel, files[rel])) is not None:
             broken[rel] = problem
             notes.append(problem)
 
-    own_work = work is None
-    work = Path(tempfile.mkdtemp(prefix="grade-")) if own_work else Path(work)
+    work = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
+        package = work / "cs231n"
+        shutil.copytree(kit / "base" / "cs231n", package)
+        for rel in modules_allowed:
+            if rel in files and rel not in broken:
+                (work / rel).write_bytes(files[rel])
         for name in names:
             table = points[name]
-            result, problem, output = run_question(base, work, modules, name, table, datasets)
-            rows = {r["function"]: r for r in (result or {}).get("functions", [])}
-            for function, pts in table.get("functions", {}).items():
-                row = rows.get(function)
-                path = row["path"] if row else next((p for p in broken if _defines(base, p, function)), "")
-                if problem:
-                    score, text = 0, problem + ("\n" + output[-1500:] if output else "")
-                elif path in broken:
-                    score, text = 0, f"{broken[path]}: the module does not load"
-                elif row is None:
-                    score, text = 0, "not found in the submitted package"
-                elif row["status"] == "passing":
-                    score, text = pts, f"passing ({len(row['tests'])} test(s) reached it)"
+            functions = table.get("functions", {})
+            spec_path = kit / "inputs" / f"{name}.json"
+            if not spec_path.exists():
+                for function, pts in functions.items():
+                    entries.append(_entry(f"{name}: {function}", 0, pts,
+                                          f"not graded automatically: {name} has no graded cases "
+                                          f"(grading/cases/{name}.py); the course staff grade it"))
+                entries += notebook_entries(name, table, files.get(f"assignment3/{name}.ipynb"),
+                                            answers.get(name, 0), automatic)
+                continue
+            spec = json.loads(spec_path.read_text())
+            plan = {e["function"]: e for e in spec["plan"]}
+            with np.load(kit / "expected" / f"{name}.npz", allow_pickle=False) as data:
+                expected = {k: data[k] for k in data.files}
+            try:
+                outputs, _ = run_notebook(sandbox, kit, name, package, work / "runs", table.get("memory_mb", 4096), log)
+            except Exception as e:  # noqa: BLE001  (the grader's own failure: say so, grade the rest)
+                outputs = {f: ({}, f"the grader could not run the cases ({type(e).__name__}: {e})") for f in plan}
+                notes.append(f"{name}: grader error: {traceback.format_exc(limit=2)}")
+            for function, pts in functions.items():
+                entry = plan.get(function)
+                if entry is None:
+                    entries.append(_entry(f"{name}: {function}", 0, pts,
+                                          f"not graded automatically: grading/cases/{name}.py has no case for it"))
+                    continue
+                arrays, problem = outputs.get(function, ({}, "no output"))
+                owner = next((p for p in broken if _defines(kit, p, function)), None)
+                if owner:
+                    ok, text = False, f"{broken[owner]}: the module does not load"
                 else:
-                    score, text = 0, _failure_text(row)
-                entries.append(_entry(f"{name}: {function}", score, pts, text))
+                    ok, text = verdict(entry, arrays, problem, expected, spec["tolerances"])
+                entries.append(_entry(f"{name}: {function}", pts if ok else 0, pts, text))
             entries += notebook_entries(name, table, files.get(f"assignment3/{name}.ipynb"),
-                                        expected_answers(base, name))
+                                        answers.get(name, 0), automatic)
     finally:
-        if own_work:
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     return _results(entries, notes)
 
 
-def _defines(base, rel, function):
-    return f"def {function.split('.')[-1]}(" in (base / rel).read_text(encoding="utf-8")
-
-
-def _failure_text(row):
-    failed = row.get("failed", [])
-    if failed and failed[0].startswith(HIDDEN_TESTS + "/"):
-        return "failing: fails a hidden test (hidden tests do not show their message)"
-    return f"{row['status']}: {row['detail']}" + (f" ({failed[0]})" if failed else "")
+def _defines(kit, rel, function):
+    return f"def {function.split('.')[-1]}(" in (Path(kit) / "base" / rel).read_text(encoding="utf-8")
 
 
 def _results(entries, notes):
     score = round(sum(e["score"] for e in entries), 4)
     total = sum(e["max_score"] for e in entries)
-    summary = [f"score {score:g} of {total:g}"] + notes
-    return {"score": score, "output": "\n".join(summary), "visibility": "visible",
+    summary = [f"score {score:g} of {total:g}"] + [n[:500] for n in notes[:50]]
+    return {"score": score, "output": "\n".join(summary)[:OUTPUT_CHARS], "visibility": "visible",
             "stdout_visibility": "hidden", "tests": entries}
 
 
+def failed_results(points, why, questions=None):
+    """results.json when the grader itself failed on a submission: every function 0, saying why."""
+    entries = [_entry(f"{nb}: {fn}", 0, pts, why) for nb, t in points.items() if questions is None or nb in questions
+               for fn, pts in t.get("functions", {}).items()]
+    return _results(entries, [why])
+
+
 # ----------------------------------------------------------------------------------------------
-# Command line
+# Command line and the Gradescope bundle
 
 
-def write_bundle(zip_path, repo=REPO_ROOT):
-    """The Gradescope autograder zip: setup.sh, run_autograder and the grading base."""
-    here = Path(__file__).resolve().parent / "gradescope"
+def write_bundle(zip_path, repo=REPO_ROOT, sandbox=None):
+    """The Gradescope autograder zip: setup.sh, run_autograder, the grader and its kit."""
+    here = HERE / "gradescope"
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-        base = build_base(Path(tmp) / "base", repo)
+        kit = build_kit(Path(tmp) / "kit", repo, sandbox)
+        zip_path = Path(zip_path)
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         part = zip_path.with_name(zip_path.name + ".tmp")
         with zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -444,11 +906,62 @@ def write_bundle(zip_path, repo=REPO_ROOT):
                 info.external_attr = (0o755 | stat.S_IFREG) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(info, (here / script).read_bytes())
-            for file in sorted(base.rglob("*")):
+            zf.write(HERE / "grade.py", "grader/grade.py")
+            zf.write(HERE / "markers.py", "grader/markers.py")
+            zf.write(repo / "requirements.txt", "grader/requirements.txt")
+            for file in sorted(kit.rglob("*")):
                 if file.is_file() and "__pycache__" not in file.parts:
-                    zf.write(file, f"base/{file.relative_to(base).as_posix()}")
+                    zf.write(file, f"grader/kit/{file.relative_to(kit).as_posix()}")
         part.replace(zip_path)
     return zip_path
+
+
+def kit_for_checkout(repo=REPO_ROOT, sandbox=None, cache=None, log=print):
+    """The kit of this checkout, rebuilt when the solutions, cases, drivers or runner changed."""
+    h = hashlib.sha256()
+    for rel in sorted([*(p.relative_to(repo).as_posix() for p in (repo / "cs231n").rglob("*.py")),
+                       *(p.relative_to(repo).as_posix() for p in (repo / "grading").rglob("*") if p.is_file()),
+                       "tools/grade.py", "tools/build_student.py", "tools/markers.py"]):
+        if "__pycache__" not in rel and (repo / rel).is_file():
+            h.update(rel.encode() + b"\0" + (repo / rel).read_bytes())
+    cache = Path(cache or repo / "build" / "grading-kit")
+    kit = cache / h.hexdigest()[:16]
+    if not (kit / "done").exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        log("grade: building the grading kit (student edition, inputs, the solutions' outputs)")
+        build_kit(kit, repo, sandbox, log)
+        (kit / "done").write_text("")
+    return kit
+
+
+def grade_batch(submissions, kit, sandbox, out=None, results_path=None, questions=None, automatic=None):
+    """Grade each submission; grades.csv is written whatever happens. Returns [(sub, results, total)]."""
+    points = load_toml(Path(kit) / "points.toml")
+    rows = []
+    try:
+        for sub in submissions:
+            log = []
+            try:
+                results = grade(sub, kit, sandbox, questions, automatic, log)
+            except Exception as e:  # noqa: BLE001  (the grader's own bug: this submission gets 0, the batch goes on)
+                results = failed_results(points, f"the grader failed on this submission ({type(e).__name__}: {e}); "
+                                         "ask the course staff", questions)
+                log.append(traceback.format_exc())
+            target = Path(results_path) if results_path else Path(out) / _slug(sub) / "results.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(results, indent=1))
+            if not results_path:
+                (target.parent / "sandbox.log").write_text("\n".join(log)[-(1 << 20):])
+            total = sum(e["max_score"] for e in results["tests"])
+            print(f"{sub}: {results['score']:g} of {total:g} -> {target}"[:1000], flush=True)
+            for line in results["output"].splitlines()[1:8]:
+                print(f"  {line}"[:300])
+            rows.append((sub, results, total))
+    finally:
+        if not results_path:
+            write_csv(Path(out) / "grades.csv", rows)
+            print(f"grades: {Path(out) / 'grades.csv'}")
+    return rows
 
 
 def main(argv=None):
@@ -458,55 +971,51 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=Path("build/grades"),
                         help="where results go: OUT/<submission>/results.json and OUT/grades.csv")
     parser.add_argument("--results", type=Path, help="one submission: write its results.json exactly here")
-    parser.add_argument("--base", type=Path, help="a grading base already built (default: build one now)")
-    parser.add_argument("--datasets", type=Path, default=None,
-                        help="the datasets folder the tests read (default: BASE/datasets, else this checkout's)")
+    parser.add_argument("--kit", type=Path, help="a grading kit already built (the Gradescope bundle carries one)")
     parser.add_argument("--questions", help="comma-separated notebooks to grade (default: all in points.toml)")
+    parser.add_argument("--auto-notebook-points", action="store_true", default=None,
+                        help="award the notebooks' run and inline-answer points from the notebook files "
+                             "(default: grading/grader.toml; they are graded by hand from the PDF)")
+    parser.add_argument("--unconfined", action="store_true",
+                        help="grade without the sandbox (resource limits only): for trusted code, never for students'")
     parser.add_argument("--bundle", type=Path, help="write the Gradescope autograder zip here and stop")
     args = parser.parse_args(argv)
 
+    try:
+        sandbox = Sandbox.find(unconfined=args.unconfined)
+    except SandboxUnavailable as e:
+        print(f"grade: refusing to grade: {e}", file=sys.stderr)
+        if args.results:  # Gradescope: a results file that says why, worth nothing
+            args.results.parent.mkdir(parents=True, exist_ok=True)
+            args.results.write_text(json.dumps({"score": 0, "output": f"The autograder could not start its "
+                                                "sandbox; the course staff have been told. ({e})"}))
+        return 2
+    if args.unconfined:
+        print("grade: WARNING: --unconfined: submissions run without a sandbox; their grades can be forged",
+              file=sys.stderr)
     if args.bundle:
-        print(f"gradescope bundle: {write_bundle(args.bundle)}")
+        print(f"gradescope bundle: {write_bundle(args.bundle, sandbox=sandbox)}")
         return 0
     if not args.submissions:
         parser.error("name at least one submission (a zip from `make submit`)")
     if args.results and len(args.submissions) != 1:
         parser.error("--results takes exactly one submission")
     questions = set(args.questions.split(",")) if args.questions else None
-
-    with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
-        if args.base:
-            base = args.base.resolve()
-        else:
-            print("grade: building the grading base (student edition + instructor and hidden tests)")
-            base = build_base(Path(tmp) / "base")
-        datasets = (args.datasets or (base / "datasets" if (base / "datasets" / "coco_sample").exists()
-                                      else REPO_ROOT / "datasets")).resolve()
-        rows = []
-        for sub in args.submissions:
-            results = grade(sub, base, datasets, questions)
-            if args.results:
-                target = args.results
-            else:
-                target = args.out / _slug(sub) / "results.json"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(results, indent=1))
-            total = sum(e["max_score"] for e in results["tests"])
-            print(f"{sub}: {results['score']:g} of {total:g} -> {target}")
-            for line in results["output"].splitlines()[1:]:
-                print(f"  {line}")
-            rows.append((sub, results, total))
-        if not args.results:
-            write_csv(args.out / "grades.csv", rows)
-            print(f"grades: {args.out / 'grades.csv'}")
+    kit = args.kit.resolve() if args.kit else kit_for_checkout(sandbox=sandbox)
+    points = load_toml(kit / "points.toml")
+    for name in points:
+        if (questions is None or name in questions) and not (kit / "inputs" / f"{name}.json").exists():
+            print(f"grade: WARNING: {name} has no graded cases (grading/cases/{name}.py): its functions score 0 "
+                  "here and must be graded by hand", file=sys.stderr)
+    print(f"grade: {sandbox.describe(Cgroup(64) if not sandbox.unconfined else None)}")
+    grade_batch(args.submissions, kit, sandbox, args.out, args.results, questions, args.auto_notebook_points)
     return 0
 
 
 def _slug(path):
     name = Path(path).name
-    for suffix in (".zip",):
-        name = name[: -len(suffix)] if name.endswith(suffix) else name
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "submission"
+    name = name[:-4] if name.endswith(".zip") else name
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:100] or "submission"
 
 
 def write_csv(path, rows):
@@ -518,14 +1027,16 @@ def write_csv(path, rows):
             nb = e["name"].split(":", 1)[0]
             if nb not in notebooks:
                 notebooks.append(nb)
-    with open(path, "w", newline="") as f:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["submission", "score", "max_score", *notebooks, "notes"])
         for sub, results, total in rows:
             per = {nb: sum(e["score"] for e in results["tests"] if e["name"].split(":", 1)[0] == nb)
                    for nb in notebooks}
             w.writerow([Path(sub).name, f"{results['score']:g}", f"{total:g}", *(f"{per[nb]:g}" for nb in notebooks),
-                        " | ".join(results["output"].splitlines()[1:])])
+                        " | ".join(results["output"].splitlines()[1:])[:2000]])
+    tmp.replace(path)
 
 
 if __name__ == "__main__":
