@@ -25,5 +25,7 @@ site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("pureli
 "$venv/bin/python" -m compileall -q -j 0 "$site" >/dev/null 2>&1 || true
 echo "setup: installing the cs231n package in editable mode"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "^WARNING: Location" >&2)
+# JupyterLab's settings for this course: no "official Jupyter news" pop-up, no update check.
+"$venv/bin/python" tools/install_lab_settings.py "$venv"
 touch "$venv/.cs231n-installed"
 echo "setup: environment ready ($venv)"
