@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 from _local_server import LocalServer
+from _stalling_server import StallingServer
 
 from cs231n.data import download as dl
 from cs231n.data.download import DownloadError, OfflineError, download, part_path
@@ -175,3 +176,15 @@ def test_download_respects_cs231n_offline(server, tmp_path, monkeypatch):
     with pytest.raises(OfflineError, match="CS231N_OFFLINE"):
         download(url, tmp_path / "f.bin")
     assert server.requests == [], "download: CS231N_OFFLINE=1 still touched the network"
+
+
+def test_download_from_a_server_that_answers_nothing_is_stalled_not_offline(tmp_path):
+    with StallingServer() as server:
+        with pytest.raises(DownloadError) as err:
+            download(server.url("/f.zip"), tmp_path / "f.zip", timeout=0.3, retries=1)
+        connections = server.connections
+    assert not isinstance(err.value, OfflineError), f"download: a host that accepted the connection was reported " \
+                                                    f"as offline: {err.value}"
+    assert err.value.reason == "stalled" and "no answer within 0.3 s" in str(err.value), str(err.value)
+    assert connections == 2, f"download: expected 1 try + 1 retry on a stalled server, got {connections}"
+    assert not (tmp_path / "f.zip").exists()

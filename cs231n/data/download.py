@@ -46,8 +46,8 @@ class DownloadError(RuntimeError):
     """A download failed; ``str(err)`` is one sentence saying what went wrong and what to do.
 
     ``reason`` names the kind of failure so callers can add their own advice: ``'offline'``,
-    ``'http'``, ``'html'``, ``'truncated'``, ``'size'``, ``'sha256'``, ``'verify'``, ``'tls'``
-    or ``'io'``. ``url`` is the URL that was asked for; ``status`` the HTTP status for ``'http'``.
+    ``'http'``, ``'html'``, ``'truncated'``, ``'stalled'``, ``'size'``, ``'sha256'``, ``'verify'``,
+    ``'tls'`` or ``'io'``. ``url`` is the URL that was asked for; ``status`` the HTTP status for ``'http'``.
     """
 
     def __init__(self, message, *, reason, url=None, status=None):
@@ -67,9 +67,10 @@ class OfflineError(DownloadError):
 class _Transient(Exception):
     """An attempt failed in a way that another attempt (resuming the .part) may fix."""
 
-    def __init__(self, message, status=None):
+    def __init__(self, message, status=None, stalled=False):
         super().__init__(message)
         self.status = status  # the HTTP status when the server answered with a temporary error
+        self.stalled = stalled  # the server accepted the connection and then sent nothing within the timeout
 
 
 def part_path(dest):
@@ -137,8 +138,8 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
     - retries: how many more attempts to make after an attempt that fails transiently
       (connection reset, truncated body, HTTP 5xx) without adding bytes; an attempt that does add
       bytes resets the count, so a long download on a flaky link keeps going.
-    - timeout: seconds a connection or a read may stall. A host that does not answer at all
-      within it is reported as offline.
+    - timeout: seconds a connection or a read may stall. A host that cannot be connected to within
+      it is reported as offline; one that accepts the connection and then sends nothing is stalled.
     - expected_size: optional size in bytes the file must have.
     - sha256: optional hex digest the file must have.
     - progress: show a tqdm bar on stderr: True, False, or None (default) for "when stderr is a
@@ -151,7 +152,8 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
     - OfflineError: the host cannot be reached (DNS failure, connection refused, no route, no
       answer within ``timeout``) or CS231N_OFFLINE=1; no retries are made. A gateway (proxy)
       answering 502/504 to every attempt counts as offline too.
-    - DownloadError: HTTP error status, an HTML page, a truncated transfer that retries did not
+    - DownloadError: a server that accepts the connection but sends no answer within ``timeout``
+      on every attempt (reason ``'stalled'``), HTTP error status, an HTML page, a truncated transfer that retries did not
       fix, a size or SHA-256 mismatch, or a failed ``verify``. The ``.part`` file is kept after
       network failures (the next call resumes it) and deleted when its content is wrong.
     """
@@ -183,6 +185,12 @@ def download(url, dest, *, desc=None, verify=None, retries=3, timeout=30, expect
                 host = urllib.parse.urlparse(url).hostname or url
                 raise OfflineError(f"Cannot reach {host} to download {name}: the gateway answered "
                                    f"'{e}' {retries + 1} times; you seem to be offline.", url=url) from None
+            if failures > retries and e.stalled:
+                host = urllib.parse.urlparse(url).hostname or url
+                raise DownloadError(f"{host} accepted the connection but sent no answer within {timeout:g} s, "
+                                    f"{retries + 1} times, so {name} was not downloaded: the server is busy or "
+                                    f"the URL is wrong; try again later or check the URL.", reason="stalled",
+                                    url=url) from None
             if failures > retries and e.status is not None:
                 raise DownloadError(f"{url} answered {e} {retries + 1} times; try again later.",
                                     reason="http", url=url, status=e.status) from None
@@ -223,8 +231,10 @@ def _fetch_once(url, part, *, name, timeout, progress):
             raise DownloadError(f"{url} answered HTTP {e.code} {e.reason} instead of {name}; check the "
                                 f"URL (the file may have moved).", reason="http", url=url,
                                 status=e.code) from None
-    except urllib.error.URLError as e:
+    except urllib.error.URLError as e:  # urllib wraps what fails while connecting and sending
         _raise_for_connection_error(url, name, e.reason)
+    except TimeoutError:  # not wrapped: connected and sent, then no answer came (socket.timeout is TimeoutError)
+        raise _Transient(f"no answer within {timeout:g} s", stalled=True) from None
     except (OSError, http.client.HTTPException) as e:
         _raise_for_connection_error(url, name, e)
 
