@@ -138,15 +138,69 @@ def show_captioned(images, titles, suptitle):
     # matplotlib only when plotting: it takes a second to import, and training needs none of it.
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(images), figsize=(3.6 * len(images), 5.2), squeeze=False)
-    for ax, img, title in zip(axes[0], images, titles):
+    wrapped = []
+    for title in titles:
+        lines = title.replace("<START> ", "").replace(" <END>", "").split("\n")
+        wrapped.append("\n".join(textwrap.fill(line, 34) for line in lines))
+    # The figure grows with the longest title (about 0.16 inch a line at font size 9), and the
+    # constrained layout places the titles and the figure's title without overlap.
+    title_lines = max(w.count("\n") + 1 for w in wrapped)
+    fig, axes = plt.subplots(1, len(images), figsize=(3.6 * len(images), 4.2 + 0.16 * title_lines),
+                             squeeze=False, layout="constrained")
+    for ax, img, title in zip(axes[0], images, wrapped):
         if img is not None:
             ax.imshow(img)
         else:
             ax.text(0.5, 0.5, "image unavailable", ha="center", va="center")
-        lines = title.replace("<START> ", "").replace(" <END>", "").split("\n")
-        ax.set_title("\n".join(textwrap.fill(line, 34) for line in lines), fontsize=9)
+        ax.set_title(title, fontsize=9)
         ax.axis("off")
     fig.suptitle(suptitle)
-    plt.tight_layout(rect=(0, 0, 1, 0.93))  # leave the top strip for the figure's title
     plt.show()
+
+
+# The words by which the embedded sample's captions name each attribute of a scene (see the
+# phrasings in cs231n/data/scenes.py): the shape's kind and colour, its size and its position.
+_SCENE_ATTRIBUTE_WORDS = {
+    "shape": {k: k for k in ("circle", "square", "triangle", "star", "cross")},
+    "colour": {c: c for c in ("red", "green", "blue", "yellow", "purple", "orange")},
+    "size": {"small": "small", "little": "small", "large": "large", "big": "large"},
+    "position": {"center": "center", "middle": "center", "left": "left", "right": "right", "top": "top",
+                 "bottom": "bottom"},
+}
+
+
+def _scene_attributes(words):
+    """{attribute: value} named by a caption's words; None where it names none or several."""
+    found = {}
+    for attribute, values in _SCENE_ATTRIBUTE_WORDS.items():
+        named = {values[w] for w in words if w in values}
+        found[attribute] = named.pop() if len(named) == 1 else None
+    return found
+
+
+def scene_attribute_accuracy(data, captions, split="val"):
+    """On the embedded sample: how often generated captions name the image's shape, colour, size and position.
+
+    captions: integer array (num_images, T), one generated caption per image of the split, in image
+    order (e.g. model.sample(data[f"{split}_features"])). Each image's attributes are read from its
+    first reference caption (every template names all four). Returns {"shape": fraction, "colour": ...,
+    "size": ..., "position": ..., "all four": ...} over the images of the split.
+    """
+    if data.get("source") != "sample":
+        raise ValueError("scene_attribute_accuracy needs the embedded sample (data['source'] == 'sample'): "
+                         "COCO captions name no fixed attributes")
+    idx_to_word = data["idx_to_word"]
+    truth = {}
+    for caption, image in zip(data[f"{split}_captions"], data[f"{split}_image_idxs"]):
+        truth.setdefault(int(image), _scene_attributes(decode_captions(caption, idx_to_word).split()))
+    captions = np.asarray(captions)
+    if len(captions) != len(truth):
+        raise ValueError(f"{len(captions)} captions for the {len(truth)} images of the {split} split")
+    right = {attribute: 0 for attribute in [*_SCENE_ATTRIBUTE_WORDS, "all four"]}
+    for image, caption in enumerate(captions):
+        named = _scene_attributes(decode_captions(caption, idx_to_word).split())  # up to <END>
+        hits = [named[a] == truth[image][a] and named[a] is not None for a in _SCENE_ATTRIBUTE_WORDS]
+        for attribute, hit in zip(_SCENE_ATTRIBUTE_WORDS, hits):
+            right[attribute] += hit
+        right["all four"] += all(hits)
+    return {attribute: count / len(captions) for attribute, count in right.items()}

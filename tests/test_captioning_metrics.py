@@ -116,3 +116,45 @@ def test_bleu4_ignores_words_written_after_end():
         model.rows[key] = row[:end + 1] + [W["red"]] * (len(row) - end - 1)
     score = bleu4(model, data, "val")
     assert score == pytest.approx(1.0), f"bleu4: {score}; words after <END> must not count"
+
+
+# ---------------------------------------------------------------------------------------------
+# scene_attribute_accuracy (cs231n.coco_utils): what the sample's captions say about the image
+
+
+def test_scene_attribute_words_cover_every_phrasing_of_the_sample():
+    from cs231n.coco_utils import _SCENE_ATTRIBUTE_WORDS
+    from cs231n.data import scenes
+
+    assert set(_SCENE_ATTRIBUTE_WORDS["shape"].values()) == set(scenes.KINDS)
+    assert set(_SCENE_ATTRIBUTE_WORDS["colour"].values()) == set(scenes.COLOURS)
+    for size, words in scenes._SIZE_WORDS.items():
+        assert {_SCENE_ATTRIBUTE_WORDS["size"][w] for w in words} == {size}
+    for position, phrases in scenes._POSITION_PHRASES.items():
+        for phrase in phrases:
+            named = {_SCENE_ATTRIBUTE_WORDS["position"][w] for w in phrase.split() if w in _SCENE_ATTRIBUTE_WORDS["position"]}
+            assert named == {position}, f"'{phrase}' names {named}, not {position}"
+
+
+def test_scene_attribute_accuracy_counts_each_attribute_and_stops_at_end():
+    from cs231n.coco_utils import scene_attribute_accuracy
+
+    words = ["<NULL>", "<START>", "<END>", "a", "small", "big", "red", "blue", "circle", "star", "on", "the",
+             "left", "right", "there", "is"]
+    w = {word: i for i, word in enumerate(words)}
+
+    def encode(text, length=12):
+        ids = [w["<START>"], *(w[x] for x in text.split()), w["<END>"]]
+        return ids + [w["<NULL>"]] * (length - len(ids))
+
+    data = {"source": "sample", "idx_to_word": words,
+            "val_captions": np.asarray([encode(t) for t in ["a small red circle on the left", "there is a big blue star on the right",
+                                                            "a big blue star on the right"]]),
+            "val_image_idxs": np.asarray([0, 1, 1])}
+    generated = np.asarray([encode("a small red circle on the left")[1:],  # all four right
+                            encode("a big red star on the right")[1:]])  # colour wrong
+    generated[1, -1] = w["blue"]  # after <END>: ignored
+    got = scene_attribute_accuracy(data, generated)
+    assert got == {"shape": 1.0, "colour": 0.5, "size": 1.0, "position": 1.0, "all four": 0.5}, got
+    with pytest.raises(ValueError, match="embedded sample"):
+        scene_attribute_accuracy(dict(data, source="coco"), generated)

@@ -1,5 +1,6 @@
 """CaptioningRNN (loss, gradients, greedy sampling, beam search), CaptioningSolver and the update
-rules, on tiny seeded models: classic expected values, numeric gradients, torch references."""
+rules, on tiny seeded models: classic expected values, numeric gradients, stored decoding cases
+(cs231n.checks.captioning), torch optimizers."""
 
 import itertools
 
@@ -9,7 +10,7 @@ import torch
 
 from cs231n.captioning_solver import CaptioningSolver
 from cs231n.checks import rel_error
-from cs231n.checks.captioning import random_captioning_params, reference_greedy_captions, up_to_end
+from cs231n.checks.captioning import decoding_case, log_softmax, up_to_end
 from cs231n.classifiers.rnn import CaptioningRNN
 from cs231n.gradient_check import eval_numerical_gradient
 from cs231n.optim import adam, rmsprop, sgd, sgd_momentum
@@ -139,18 +140,47 @@ def test_sample_returns_integer_captions_of_max_length(cell_type):
         "CaptioningRNN.sample: word index outside the vocabulary")
 
 
+def _case_model(cell_type):
+    """The stored decoding case of cell_type and a float64 model holding its weights."""
+    case = decoding_case(cell_type)
+    model = CaptioningRNN(case.word_to_idx, input_dim=case.input_dim, wordvec_dim=case.wordvec_dim,
+                          hidden_dim=case.hidden_dim, cell_type=cell_type, dtype=np.float64)
+    model.params = case.params
+    return case, model
+
+
 @pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
-def test_sample_matches_torch_greedy_decoding(cell_type):
-    model = _random_model(cell_type, seed=4, V_words=27, W=4, H=32)
-    features = np.random.default_rng(4).standard_normal((6, 6))
+def test_sample_matches_stored_greedy_captions(cell_type):
     # Random weights and non-zero biases, captions that vary from word to word, about half of them
     # ending before max_length: a decoder that drops a bias or does not feed its word back is caught.
-    random_captioning_params(model, features, max_length=8, seed=4)
-    captions = model.sample(features, max_length=8)
-    ref = reference_greedy_captions(model.params, cell_type, features, START, END, max_length=8)  # torch cells
-    assert up_to_end(captions, END) == ref, (
-        f"CaptioningRNN.sample ({cell_type}): {up_to_end(captions, END)} differs from torch's greedy {ref} "
-        "(compared up to <END>)")
+    case, model = _case_model(cell_type)
+    captions = model.sample(case.features, max_length=case.max_length)
+    assert up_to_end(captions, END) == case.captions, (
+        f"CaptioningRNN.sample ({cell_type}): {up_to_end(captions, END)} differs from the stored greedy captions "
+        f"{case.captions} (compared up to <END>)")
+
+
+@pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
+def test_decode_step_log_probabilities_match_stored_values(cell_type):
+    # Beam search ranks captions by the log-softmax of _decode_step's scores: a scaled row of scores
+    # (a temperature) or probabilities in place of scores keep the greedy word but not the ranking.
+    case, model = _case_model(cell_type)
+    scores, _, _ = model._decode_step(case.words, case.prev_h.copy(), case.prev_c.copy())
+    assert np.shape(scores) == case.log_probs.shape, (
+        f"CaptioningRNN._decode_step ({cell_type}): scores of shape {np.shape(scores)}, expected {case.log_probs.shape}")
+    err = np.abs(log_softmax(scores) - case.log_probs).max()
+    assert err < 1e-8, (
+        f"CaptioningRNN._decode_step ({cell_type}): the log-softmax of the scores is off by {err:.1e}; scores must be "
+        "next_h W_vocab + b_vocab (unnormalized log-probabilities), not rescaled or turned into probabilities")
+
+
+@pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
+def test_decode_step_next_state_matches_stored_values(cell_type):
+    case, model = _case_model(cell_type)
+    _, next_h, next_c = model._decode_step(case.words, case.prev_h.copy(), case.prev_c.copy())
+    for name, got, want in [("next_h", next_h, case.next_h), ("next_c", next_c, case.next_c)]:
+        err = np.abs(np.asarray(got) - want).max()
+        assert err < 1e-10, f"CaptioningRNN._decode_step ({cell_type}): {name} off by {err:.1e}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""References for the captioning notebooks' checks of CaptioningRNN's test-time decoding.
+"""Stored cases for the captioning notebooks' checks of CaptioningRNN's test-time decoding.
 
-The reference runs the model's weights through torch.nn.RNNCell / torch.nn.LSTMCell (float64),
-independently of cs231n.rnn_layers, so that a check compares the student's code with something the
-student did not write. The numpy assignment itself never imports torch; only these checks do, and
-students never need to read this module.
+A case is a small model with random weights (biases included), inputs for one decoding step and for
+greedy sampling, and the outputs a correct CaptioningRNN gives on them: values stored in
+``captioning_values.npz`` beside this module, not code that computes them. The instructors
+regenerate the file from their solutions (``tools/make_captioning_check_values.py``), and their
+tests check it against torch.nn.RNNCell / LSTMCell. Only numpy is needed here.
 """
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
-import torch
+
+VALUES_FILE = Path(__file__).with_name("captioning_values.npz")
 
 
 def up_to_end(captions, end):
@@ -22,80 +27,43 @@ def up_to_end(captions, end):
     return out
 
 
-def _float64(a):
-    """An array (or array-like) as a float64 tensor."""
-    return torch.tensor(np.asarray(a, dtype=np.float64))
+def log_softmax(scores):
+    """Log-probabilities from scores, along the last axis (what beam search ranks captions by)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _torch_cell(params, cell_type):
-    """A torch cell holding the model's recurrent weights (torch orders the LSTM gates i, f, g, o)."""
-    Wx, Wh, b = (_float64(params[k]) for k in ("Wx", "Wh", "b"))
-    D, G = Wx.shape
-    if cell_type == "rnn":
-        cell = torch.nn.RNNCell(D, G, nonlinearity="tanh").double()
-    else:
-        H = G // 4
-        order = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
-        Wx, Wh, b = Wx[:, order], Wh[:, order], b[order]
-        cell = torch.nn.LSTMCell(D, H).double()
-    with torch.no_grad():
-        cell.weight_ih.copy_(Wx.T)
-        cell.weight_hh.copy_(Wh.T)
-        cell.bias_ih.copy_(b)
-        cell.bias_hh.zero_()
-    return cell
+def decoding_case(cell_type):
+    """The stored decoding case of one cell type ("rnn" or "lstm"), as a namespace.
 
+    Build the model as ``CaptioningRNN(case.word_to_idx, input_dim=case.input_dim,
+    wordvec_dim=case.wordvec_dim, hidden_dim=case.hidden_dim, cell_type=cell_type,
+    dtype=np.float64)`` and give it ``case.params`` (fresh copies on every call). Then:
 
-def reference_decode_step(params, cell_type, words, prev_h, prev_c):
-    """One decoding step, as _decode_step defines it: numpy (scores (N, V), next_h, next_c)."""
-    cell = _torch_cell(params, cell_type)
-    with torch.no_grad():
-        x = _float64(params["W_embed"])[torch.as_tensor(np.asarray(words), dtype=torch.long)]
-        if cell_type == "rnn":
-            next_h, next_c = cell(x, _float64(prev_h)), _float64(prev_c)
-        else:
-            next_h, next_c = cell(x, (_float64(prev_h), _float64(prev_c)))
-        scores = torch.addmm(_float64(params["b_vocab"]), next_h, _float64(params["W_vocab"]))
-    return scores.numpy(), next_h.numpy(), next_c.numpy()
-
-
-def reference_greedy_captions(params, cell_type, features, start, end, max_length):
-    """Greedy captions of a CaptioningRNN with these params, each a list up to and including <END>."""
-    cell = _torch_cell(params, cell_type)
-    W_embed, W_vocab, b_vocab = (_float64(params[k]) for k in ("W_embed", "W_vocab", "b_vocab"))
-    with torch.no_grad():
-        state = torch.addmm(_float64(params["b_proj"]), _float64(features), _float64(params["W_proj"]))
-        if cell_type == "lstm":
-            state = (state, torch.zeros_like(state))
-        word = torch.full((len(features),), start, dtype=torch.long)
-        chosen = []
-        for _ in range(max_length):
-            state = cell(W_embed[word], state)
-            hidden = state if cell_type == "rnn" else state[0]
-            word = torch.addmm(b_vocab, hidden, W_vocab).max(dim=1).indices
-            chosen.append(word.numpy())
-    return up_to_end(np.stack(chosen, axis=1), end)
-
-
-def random_captioning_params(model, features, max_length, seed=231):
-    """Give every parameter of `model` random values, biases included, for a check of its decoding.
-
-    Word vectors get unit scale (so that the word read in matters), weight matrices three times the
-    scale of the model's own initialisation (so that captions vary from word to word instead of
-    settling on one word), biases normal values of scale 0.3 (so that a decoder that drops one is
-    caught). The bias of <END> is then raised until the reference decoder ends about half of the
-    captions of `features` before max_length, so that the check also sees what a decoder does at
-    <END>. A vocabulary of about 30 words and H of about 32 give varied captions. Returns the model.
+    - ``_decode_step(case.words, case.prev_h, case.prev_c)`` must give scores whose log-softmax is
+      ``case.log_probs`` (N, V) (scores are defined up to a constant per row), and
+      ``case.next_h``, ``case.next_c`` (N, H);
+    - ``sample(case.features, max_length=case.max_length)`` must give ``case.captions`` up to
+      <END> (a list of lists, see up_to_end). The weights are large enough that the captions vary
+      from word to word, and the bias of <END> ends about half of them before max_length.
     """
-    rng = np.random.default_rng(seed)
-    for k, v in model.params.items():
-        scale = 0.3 if v.ndim == 1 else 1.0 if k == "W_embed" else 3.0 / np.sqrt(v.shape[0])
-        model.params[k] = (scale * rng.standard_normal(v.shape)).astype(v.dtype)
-    end, start = model.word_to_idx["<END>"], model.word_to_idx["<START>"]
-    base = model.params["b_vocab"][end]
-    for raise_by in np.arange(0.0, 20.0, 0.25):
-        model.params["b_vocab"][end] = base + raise_by
-        captions = reference_greedy_captions(model.params, model.cell_type, features, start, end, max_length)
-        if sum(c[-1] == end for c in captions) >= len(captions) // 2:
-            break
-    return model
+    if cell_type not in ("rnn", "lstm"):
+        raise ValueError(f'cell_type "{cell_type}": use "rnn" or "lstm"')
+    with np.load(VALUES_FILE, allow_pickle=False) as stored:
+        values = {k[len(cell_type) + 1:]: stored[k].copy() for k in stored.files if k.startswith(cell_type + "/")}
+    V = len(values["b_vocab"])
+    word_to_idx = {"<NULL>": 0, "<START>": 1, "<END>": 2, **{f"w{i}": i + 3 for i in range(V - 3)}}
+    param_names = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
+    end = word_to_idx["<END>"]
+    return SimpleNamespace(
+        word_to_idx=word_to_idx,
+        input_dim=values["W_proj"].shape[0],
+        wordvec_dim=values["W_embed"].shape[1],
+        hidden_dim=values["W_proj"].shape[1],
+        params={k: values[k] for k in param_names},
+        words=values["words"], prev_h=values["prev_h"], prev_c=values["prev_c"],
+        log_probs=values["log_probs"], next_h=values["next_h"], next_c=values["next_c"],
+        features=values["features"], max_length=int(values["captions"].shape[1]),
+        captions=up_to_end(values["captions"], end),
+    )

@@ -1,37 +1,82 @@
-"""Independent references for the Transformer checks (notebook and tests); students need not read this.
+"""Independent checks of the Transformer layers (notebook and tests); students need not read this.
 
 Everything here treats the student's layers as black boxes: it reads only the classic attributes
 (`query`, `key`, `value`, `proj`, `attn_drop`, `n_head` of MultiHeadAttention; the layers of
 CaptioningTransformer) and calls `forward`. Nothing reads an attribute the classic assignment does not
-define, so a solution written to the classic specification can be checked as it is.
+define, so a solution written to the classic specification can be checked as it is. Nothing here
+computes what a blank computes: the oracles are torch.nn modules holding the same weights, readings of
+the student's own layer, and values stored in ``transformer_values.npz`` (written from the instructors'
+solutions by tools/make_captioning_check_values.py).
 
-- reference_positional_encoding: the sine/cosine table from the formula, in float64.
+- stored_positional_encoding: the sine/cosine table, stored in float64 for widths 8, 12 and 16.
 - torch_reference_attention: torch.nn.MultiheadAttention holding the same weights.
 - read_attention_weights: the per-head weights of a MultiHeadAttention, read off its output.
 - attention_maps: those weights for every attention layer of a CaptioningTransformer on one input.
 - attention_dropout_probe: many dropout draws of one set of attention weights, read off the output.
-- torch_reference_scores: CaptioningTransformer's scores recomputed with torch.nn.TransformerDecoder.
+- forward_case / load_forward_case: a CaptioningTransformer's stored weights, inputs and scores.
 """
 
 import copy
 import math
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
 
 
-def reference_positional_encoding(max_len, embed_dim):
-    """The sine/cosine table of PositionalEncoding, from the formula, one dimension at a time, in float64.
+VALUES_FILE = Path(__file__).with_name("transformer_values.npz")
 
-    Returns a tensor of shape (1, max_len, embed_dim), where for position i and dimension j
+
+def _stored(prefix):
+    """{name: array} of the stored values whose key starts with prefix (the prefix removed)."""
+    with np.load(VALUES_FILE, allow_pickle=False) as stored:
+        return {k[len(prefix):]: stored[k].copy() for k in stored.files if k.startswith(prefix)}
+
+
+def stored_positional_encoding(max_len, embed_dim):
+    """The sine/cosine encodings of positions 0 .. max_len - 1, stored in float64: (1, max_len, embed_dim).
+
     PE[0, i, j] = sin(i * 10000^(-j / D)) for even j and cos(i * 10000^(-(j - 1) / D)) for odd j.
     """
-    table = torch.zeros(1, max_len, embed_dim, dtype=torch.float64)
-    positions = torch.arange(max_len, dtype=torch.float64)
-    for j in range(embed_dim):
-        rate = 10000.0 ** (-(j - j % 2) / embed_dim)
-        table[0, :, j] = torch.sin(positions * rate) if j % 2 == 0 else torch.cos(positions * rate)
-    return table
+    tables = _stored("pe/")
+    table = tables.get(str(embed_dim))
+    if table is None or max_len > len(table):
+        raise ValueError(f"no stored positional encodings for embed_dim={embed_dim}, max_len={max_len}: stored "
+                         f"are widths {sorted(int(d) for d in tables)} up to {len(next(iter(tables.values())))} positions")
+    return torch.from_numpy(table[:max_len]).unsqueeze(0)
+
+
+def forward_case():
+    """The stored CaptioningTransformer case: a dict with the model's arguments ("model_kwargs"), its
+    parameters by name ("params", float64 tensors), "features" (N, D), "captions" (N, T) and the
+    "scores" (N, T, V) a correct forward gives in eval mode (float64)."""
+    values = _stored("case/")
+    word_to_idx = {"<NULL>": 0, "<START>": 1, "<END>": 2, "cat": 3, "dog": 4}
+    params = {k[len("param/"):]: torch.from_numpy(v) for k, v in values.items() if k.startswith("param/")}
+    layers = {int(k.split(".")[2]) for k in params if k.startswith("transformer.layers.")}
+    W = params["embedding.weight"].shape[1]
+    ffn = next(v.shape[0] for k, v in params.items() if k.startswith("transformer.layers.0.")
+               and k.endswith(("fc1.weight", "linear1.weight")))
+    kwargs = {"word_to_idx": word_to_idx, "input_dim": params["visual_projection.weight"].shape[1],
+              "wordvec_dim": W, "num_heads": int(values["num_heads"]), "num_layers": len(layers),
+              "max_length": int(values["max_length"]), "dim_feedforward": ffn}
+    return {"model_kwargs": kwargs, "params": params, "features": torch.from_numpy(values["features"]),
+            "captions": torch.from_numpy(values["captions"]), "scores": torch.from_numpy(values["scores"])}
+
+
+def load_forward_case(model):
+    """Copy the stored case's parameters into `model` (a float64 CaptioningTransformer built with
+    forward_case()["model_kwargs"]). Returns (features, captions, expected scores)."""
+    case = forward_case()
+    ours = dict(model.named_parameters())
+    if set(ours) != set(case["params"]) or any(ours[k].shape != v.shape for k, v in case["params"].items()):
+        raise ValueError("the model's parameters differ from the stored case's: build it as "
+                         "CaptioningTransformer(**forward_case()['model_kwargs']).double()")
+    with torch.no_grad():
+        for name, value in case["params"].items():
+            ours[name].copy_(value)
+    return case["features"], case["captions"], case["scores"]
 
 
 def _copy_attention_weights(ours, theirs):
@@ -180,35 +225,3 @@ def _decoder_parts(layer):
                  "norm3": layer.norm_ffn}, "gelu")
     names = ("self_attn", "multihead_attn", "linear1", "linear2", "norm1", "norm2", "norm3")
     return {name: getattr(layer, name) for name in names}, "relu"
-
-
-def torch_reference_scores(model, features, captions):
-    """Scores of a CaptioningTransformer recomputed with torch.nn.TransformerDecoder and the same weights.
-
-    The decoder layers come from torch.nn, the causal mask from torch.nn.Transformer and the positional
-    encodings from the formula (reference_positional_encoding, not the model's own table). It reuses
-    the model's given embedding, image projection and output layers (plain nn.Embedding / nn.Linear),
-    in the model's dtype, so a float64 model is compared in float64. Call with the model in eval mode.
-    """
-    layers = model.transformer.layers
-    weight = model.output.weight
-    W = model.embedding.embedding_dim
-    parts, activation = _decoder_parts(layers[0])
-    ref_layer = nn.TransformerDecoderLayer(W, layers[0].self_attn.n_head, parts["linear1"].out_features,
-                                           dropout=0.0, activation=activation, batch_first=True)
-    ref = nn.TransformerDecoder(ref_layer, num_layers=len(layers))
-    ref = ref.to(device=weight.device, dtype=weight.dtype).eval()
-    for ours, theirs in zip(layers, ref.layers):
-        ours = _decoder_parts(ours)[0]
-        _copy_attention_weights(ours["self_attn"], theirs.self_attn)
-        _copy_attention_weights(ours["multihead_attn"], theirs.multihead_attn)
-        for name in ("linear1", "linear2", "norm1", "norm2", "norm3"):
-            getattr(theirs, name).load_state_dict(ours[name].state_dict())
-
-    with torch.no_grad():
-        T = captions.shape[1]
-        pe = reference_positional_encoding(T, W).to(device=weight.device, dtype=weight.dtype)
-        tgt = model.embedding(captions) + pe
-        memory = model.visual_projection(features).unsqueeze(1)
-        causal = nn.Transformer.generate_square_subsequent_mask(T, device=tgt.device, dtype=tgt.dtype)
-        return model.output(ref(tgt, memory, tgt_mask=causal))

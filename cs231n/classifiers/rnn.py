@@ -245,8 +245,11 @@ class CaptioningRNN:
         scores, next_h, next_c = None, None, prev_c
         # TODO: Embed the words, advance the RNN or LSTM (self.cell_type) by one step with the
         # *_step_forward functions, and score the vocabulary with W_vocab and b_vocab.
+        # word_embedding_forward takes words of shape (N, T), not (N,).
         # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        x, _ = word_embedding_forward(words, self.params["W_embed"])  # (N, W)
+        # word_embedding_forward takes (N, T) words: read them as N captions of one word each.
+        x, _ = word_embedding_forward(words[:, None], self.params["W_embed"])  # (N, 1, W)
+        x = x[:, 0]  # (N, W)
         if self.cell_type == "rnn":
             next_h, _ = rnn_step_forward(x, prev_h, Wx, Wh, b)
         else:
