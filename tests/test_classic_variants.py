@@ -214,11 +214,11 @@ _CAPTIONING_WRONG = {
         {"classifiers/rnn.py": {"CaptioningRNN.sample": _CAPTIONING_RNN_CLASSIC["CaptioningRNN.sample"].replace(
             "word = np.argmax(scores, axis=1)\n        captions[:, t] = word",
             "captions[:, t] = np.argmax(scores, axis=1)")}},
-        "RNN_Captioning.ipynb", "CaptioningRNN.sample vs a reference greedy decoder"),
+        "RNN_Captioning.ipynb", "CaptioningRNN.sample vs the stored greedy captions"),
     "_decode_step without b_vocab": (
         {"classifiers/rnn.py": {"CaptioningRNN._decode_step": _CAPTIONING_RNN_CLASSIC["CaptioningRNN._decode_step"].replace(
             ' + self.params["b_vocab"]', "")}},
-        "LSTM_Captioning.ipynb", "CaptioningRNN._decode_step scores (lstm)"),
+        "LSTM_Captioning.ipynb", "CaptioningRNN._decode_step (lstm) log-probabilities"),
 }
 
 

@@ -60,6 +60,8 @@ INSTRUCTOR_ONLY = [
     "tests/test_grade.py",
     "tests/test_progress.py",  # plants loops and reports in copies of the package: slow for students
     "tests/test_mutants.py",
+    "tools/make_captioning_check_values.py",  # writes the captioning checks' stored values from the solutions
+    "tests/test_captioning_check_values.py",  # torch references of the decoder and the Transformer's forward
 ]
 
 # Markdown between these two lines (each alone on its line) is for instructors: the student edition's

@@ -137,12 +137,26 @@ CATALOGUE = {
     (CLS, "CaptioningRNN._decode_step"): [
         ("missing bias", "rnn_step_forward(x, prev_h, Wx, Wh, b)", "rnn_step_forward(x, prev_h, Wx, Wh, 0 * b)"),
         ("off-by-one state", "affine_forward(next_h, self.params", "affine_forward(prev_h, self.params"),
-        ("feeds <START> every step", "word_embedding_forward(words, self.params",
-         "word_embedding_forward(words * 0 + self._start, self.params"),
+        ("feeds <START> every step", "word_embedding_forward(words[:, None], self.params",
+         "word_embedding_forward(words[:, None] * 0 + self._start, self.params"),
         ("dropped cell state", "lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)",
          "lstm_step_forward(x, prev_h, np.zeros_like(prev_c), Wx, Wh, b)"),
         ("missing vocabulary bias", 'self.params["W_vocab"], self.params["b_vocab"])',
          'self.params["W_vocab"], 0 * self.params["b_vocab"])'),
+        # Beam search ranks by the log-softmax of the scores: these keep every argmax (greedy decoding
+        # is unchanged) but not the log-probabilities.
+        ("temperature", 'scores, _ = affine_forward(next_h, self.params["W_vocab"], self.params["b_vocab"])',
+         'scores, _ = affine_forward(next_h, self.params["W_vocab"], self.params["b_vocab"])\n'
+         '        scores = scores / 2.0'),
+        ("probabilities instead of scores",
+         'scores, _ = affine_forward(next_h, self.params["W_vocab"], self.params["b_vocab"])',
+         'scores, _ = affine_forward(next_h, self.params["W_vocab"], self.params["b_vocab"])\n'
+         '        scores = np.exp(scores - scores.max(axis=1, keepdims=True))\n'
+         '        scores /= scores.sum(axis=1, keepdims=True)'),
+        ("constant added to each row", 'scores, _ = affine_forward(next_h, self.params["W_vocab"], self.params["b_vocab"])',
+         'scores, _ = affine_forward(next_h, self.params["W_vocab"], self.params["b_vocab"])\n'
+         '        scores = scores - scores.max(axis=1, keepdims=True)',
+         "a constant per row changes no probability: the scores are unnormalized log-probabilities"),
     ],
     # ------------------------------------------------------------------------------------------
     # Transformer
