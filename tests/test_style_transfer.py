@@ -1,10 +1,12 @@
-"""cs231n.style_transfer_pytorch: each loss against hand-computed values and loop references on tiny
-tensors, the classic preprocess/deprocess, the driver on a tiny image and network, and the choice of
-extractor, settings and images (the classic archive itself: tests/test_classic_archive.py).
+"""cs231n.style_transfer_pytorch: each loss against hand-computed values on tiny tensors and against the
+expected values stored with the package (values and the gradients each loss sends back to its input),
+the classic preprocess/deprocess, the driver on a tiny image and network, and the choice of extractor,
+settings and images (the classic archive itself: tests/test_classic_archive.py).
 
 Loss values are compared as values (a 0-d tensor and a one-element tensor are both a scalar loss) with
-a relative tolerance of 1e-6: float32 rounding, as in a classic solution that accumulates in a
-`torch.zeros(1).type(dtype)`, stays below it; every mistake the hints name is far above it."""
+a relative tolerance of 1e-6 on hand-computed values; against the stored values the tolerance follows
+the dtype of the result (float32 rounding for a float32 result, as in a classic solution that
+accumulates in a `torch.zeros(1).type(dtype)`); every mistake the hints name is far above it."""
 
 import urllib.error
 
@@ -16,7 +18,8 @@ from torch import nn
 
 from cs231n import style_transfer_pytorch as st
 from cs231n.checks import rel_error
-from cs231n.checks.style_transfer import loss_value
+from cs231n.checks.gradients import input_gradients, scaled_error, tolerance_for
+from cs231n.checks.style_transfer import expected_values, loss_value
 from cs231n.data import style_transfer as style_data
 from cs231n.data.classic_archive import Archive
 from cs231n.image_utils import SQUEEZENET_MEAN, SQUEEZENET_STD, load_image
@@ -33,6 +36,20 @@ from cs231n.style_transfer_pytorch import (
 
 def _randn(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+EXPECTED = expected_values()  # the fixed inputs and the course solutions' outputs (float64)
+
+
+def _close_to_stored(name, value, grads, value_key, grad_keys):
+    """The loss value and its input gradients against the stored ones, within the result dtype's tolerance."""
+    tol = tolerance_for(value)
+    _close(name, loss_value(value), EXPECTED[value_key], tol)
+    for key, grad in zip(grad_keys, grads):
+        err = scaled_error(grad, EXPECTED[key])
+        assert err <= tol, (f"{name}: the gradient it sends back ({key}) differs from the stored one by {err:.1e} "
+                            f"(max |difference| / max, tol {tol:.0e}); keep the autograd graph: no .detach(), "
+                            ".item() or numpy inside the loss")
 
 
 def _close(name, actual, expected, tol=1e-6):
@@ -55,11 +72,11 @@ def test_content_loss_matches_hand_computed_value():
     _close("content_loss(0.5, ...)", content_loss(0.5, current, original), 7.0)
 
 
-def test_content_loss_sums_over_batch_and_channels():
-    current, original = _randn(2, 3, 4, 5, seed=1), _randn(2, 3, 4, 5, seed=2)
-    expected = 0.3 * sum(float((current[n, c, h, w] - original[n, c, h, w]) ** 2)
-                         for n in range(2) for c in range(3) for h in range(4) for w in range(5))
-    _close("content_loss on (2, 3, 4, 5) features", content_loss(0.3, current, original), expected)
+def test_content_loss_and_its_gradient_match_stored_values():
+    e = EXPECTED
+    value, grads = input_gradients(lambda F, P: content_loss(e["content_weight"].item(), F, P),
+                                   e["content_current"], e["content_original"])
+    _close_to_stored("content_loss on (2, 3, 4, 5) features", value, grads[:1], "content_value", ["content_grad"])
 
 
 def test_content_loss_gradient_is_twice_weighted_difference():
@@ -78,19 +95,10 @@ def test_gram_matrix_matches_hand_computed_value():
     _close("gram_matrix(normalize=True) divides by H*W*C = 6", gram_matrix(features), raw / 6)
 
 
-@pytest.mark.parametrize("normalize", [False, True])
-def test_gram_matrix_matches_loop_on_non_square_batch(normalize):
-    N, C, H, W = 2, 3, 4, 5
-    features = _randn(N, C, H, W, seed=5)
-    f = features.numpy()
-    expected = np.zeros((N, C, C))
-    for n in range(N):
-        for c in range(C):
-            for d in range(C):
-                expected[n, c, d] = np.sum(f[n, c] * f[n, d])
-    expected = expected / (H * W * C) if normalize else expected
-    _close(f"gram_matrix(normalize={normalize}) on (2, 3, 4, 5) features",
-           gram_matrix(features, normalize=normalize), expected)
+@pytest.mark.parametrize("normalize, key", [(False, "gram_raw"), (True, "gram_normalized")])
+def test_gram_matrix_matches_stored_values_on_non_square_batch(normalize, key):
+    gram = gram_matrix(EXPECTED["gram_features"], normalize=normalize)  # (2, 3, 4, 5) features
+    _close(f"gram_matrix(normalize={normalize}) on (2, 3, 4, 5) features", gram, EXPECTED[key], tolerance_for(gram))
 
 
 def test_gram_matrix_keeps_the_graph():
@@ -112,17 +120,13 @@ def test_style_loss_matches_hand_computed_value():
     _close("style_loss over layers (0, 2)", style_loss(feats, [0, 2], targets, [10.0, 3.0]), expected)
 
 
-def test_style_loss_matches_loop_reference():
-    feats = [_randn(1, 4, 6, 3, seed=7), _randn(1, 5, 3, 2, seed=8), _randn(1, 2, 2, 7, seed=9)]
-    layers, weights = [0, 2], [0.5, 20.0]
-    targets = [_randn(1, 4, 4, seed=10), _randn(1, 2, 2, seed=11)]
-    expected = 0.0
-    for layer, target, weight in zip(layers, targets, weights):
-        f = feats[layer][0].numpy()  # (C, H, W)
-        C, H, W = f.shape
-        flat = f.reshape(C, H * W)
-        expected += weight * np.sum((flat @ flat.T / (H * W * C) - target[0].numpy()) ** 2)
-    _close("style_loss against a numpy loop", style_loss(feats, layers, targets, weights), expected)
+def test_style_loss_and_its_gradient_match_stored_values():
+    e = EXPECTED
+    targets = [e["style_target0"], e["style_target2"]]
+    value, grads = input_gradients(
+        lambda f0, f2: style_loss([f0, e["style_feat1"], f2], [0, 2], targets, e["style_weights"].tolist()),
+        e["style_feat0"], e["style_feat2"])
+    _close_to_stored("style_loss over layers (0, 2) of three", value, grads, "style_value", ["style_grad0", "style_grad2"])
 
 
 def test_style_loss_is_zero_at_its_own_targets():
@@ -141,19 +145,9 @@ def test_tv_loss_matches_hand_computed_value():
     _close("tv_loss(img, 0.5)", tv_loss(img, 0.5), 0.5 * 44)
 
 
-def test_tv_loss_matches_loop_on_rgb_batch():
-    img = _randn(2, 3, 5, 7, seed=14)
-    x = img.numpy()
-    expected = 0.0
-    for n in range(2):
-        for c in range(3):
-            for h in range(5):
-                for w in range(7):
-                    if h + 1 < 5:
-                        expected += (x[n, c, h + 1, w] - x[n, c, h, w]) ** 2
-                    if w + 1 < 7:
-                        expected += (x[n, c, h, w + 1] - x[n, c, h, w]) ** 2
-    _close("tv_loss on a (2, 3, 5, 7) batch", tv_loss(img, 2.0), 2.0 * expected)
+def test_tv_loss_and_its_gradient_match_stored_values():
+    value, grads = input_gradients(lambda x: tv_loss(x, EXPECTED["tv_weight"].item()), EXPECTED["tv_img"])
+    _close_to_stored("tv_loss on a (2, 3, 5, 7) batch", value, grads, "tv_value", ["tv_grad"])
 
 
 def _graph_size(tensor):

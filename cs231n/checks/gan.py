@@ -7,6 +7,8 @@ specification (the list of layers in the notebook) and with closed forms of the 
 
 import torch
 
+from cs231n.checks.gradients import input_gradients
+
 __all__ = ["layer_kinds", "leaky_slopes", "score_gradients"]
 
 # Reshapes are left out of layer lists: Flatten/Unflatten, ours or torch's, or none where the input
@@ -26,13 +28,6 @@ def leaky_slopes(model):
 
 
 def score_gradients(loss_fn, *scores):
-    """The gradient of loss_fn(*scores) with respect to each of the score tensors, as a list.
-
-    The scores are copied into new leaves first. A score the loss does not reach (a .detach() or
-    .item() on its way) gets a gradient of zeros, so a check reports the mistake instead of crashing."""
-    leaves = [torch.as_tensor(s).detach().clone().requires_grad_(True) for s in scores]
-    loss = loss_fn(*leaves)
-    if not (torch.is_tensor(loss) and loss.requires_grad):
-        return [torch.zeros_like(x) for x in leaves]
-    grads = torch.autograd.grad(loss.sum(), leaves, allow_unused=True)
-    return [torch.zeros_like(x) if g is None else g.detach() for g, x in zip(grads, leaves)]
+    """The gradient of loss_fn(*scores) with respect to each of the score tensors, as a list (zeros for a
+    score the loss does not reach through autograd: a .detach() or .item() on its way)."""
+    return input_gradients(loss_fn, *scores)[1]
