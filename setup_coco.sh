@@ -10,15 +10,17 @@ Puts the COCO captioning data in place for the captioning notebooks.
 
   (no option)  download the classic CS231n coco_captioning.zip (about 1 GB; an interrupted
                download resumes), check it, and move it into datasets/coco_captioning/ once
-               verified; the zip is deleted afterwards. When the host cannot be reached, or
-               CS231N_OFFLINE=1, builds the embedded sample instead. A second run does nothing.
+               verified; the zip is deleted afterwards. When the course site cannot be reached,
+               or CS231N_OFFLINE=1, builds the embedded sample instead (unless real data is in
+               place: it stays in use). A second run does nothing, in under a second.
                Data you already have in datasets/coco_captioning/ or at the classic location
                cs231n/datasets/coco_captioning/ is checked in place and used: nothing is downloaded.
                The 4096-d *_vgg16_fc7.h5 files are optional (only pca_features=False needs them).
   --sample     build the embedded COCO-format sample (datasets/coco_sample/); no network
   --force      fetch again even if the data is in place (with --sample: rebuild the sample);
                existing data stays until the new data is verified
-  --url URL    fetch the zip from URL (default: $CS231N_COCO_URL, else the course site)
+  --url URL    fetch the zip from URL (default: $CS231N_COCO_URL, else the course site); a URL
+               you name must work: unreachable or stalled, it fails instead of using the sample
   --dest DIR   put the real data in DIR instead of datasets/coco_captioning
   -h, --help   show this help
 

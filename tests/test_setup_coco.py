@@ -15,10 +15,12 @@ import h5py
 import numpy as np
 import pytest
 
+from _stalling_server import StallingServer
+
 from cs231n.data import coco as setup_coco
 from cs231n.data import coco_files, coco_sample
 from cs231n.data.coco import extract_zip_safely, main, verify_coco_dir
-from cs231n.data.coco_format import FULL_FEATURE_FILES, REAL_STAMP
+from cs231n.data.coco_format import FULL_FEATURE_FILES, REAL_STAMP, SAMPLE_STAMP, SAMPLE_VERSION
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "red", "blue", "circle", "square", "on", "the", "left"]
@@ -73,11 +75,22 @@ pytestmark = pytest.mark.usefixtures("local_network")
 
 @pytest.fixture
 def sample_calls(monkeypatch):
-    """Replace the sample builder with a stub that records ensure_coco_sample's calls."""
+    """Replace the sample builder (a child process) with a stub that records its calls."""
     calls = []
-    monkeypatch.setattr(coco_sample, "ensure_coco_sample",
-                        lambda force=False: calls.append({"force": force}) or Path("coco_sample"))
+    monkeypatch.setattr(setup_coco, "_build_sample", lambda force: calls.append({"force": force}) or 0)
     return calls
+
+
+UNREACHABLE = "http://nonexistent.invalid/coco_captioning.zip"
+
+
+def fake_current_sample(datasets):
+    """A sample folder that coco_files.sample_is_current accepts (stamp and manifest of this version)."""
+    folder = datasets / "coco_sample"
+    folder.mkdir(parents=True)
+    (folder / "MANIFEST.json").write_text(json.dumps({"version": SAMPLE_VERSION}))
+    (folder / SAMPLE_STAMP).write_text("built\n")
+    return folder
 
 
 def dest_dir(tmp_path):
@@ -178,12 +191,86 @@ def test_setup_coco_force_starts_download_afresh(server, tmp_path, good_zip):
 
 # --- offline and the sample ---------------------------------------------------------------------
 
-def test_setup_coco_offline_falls_back_to_sample(tmp_path, sample_calls, capsys):
-    assert main(["--url", "http://nonexistent.invalid/coco_captioning.zip"]) == 0
-    assert sample_calls == [{"force": False}], f"setup_coco: ensure_coco_sample calls {sample_calls}"
+def test_setup_coco_offline_falls_back_to_sample(tmp_path, sample_calls, capsys, monkeypatch):
+    monkeypatch.setattr(setup_coco, "DEFAULT_URL", UNREACHABLE)  # the course site, as seen offline
+    assert main([]) == 0
+    assert sample_calls == [{"force": False}], f"setup_coco: sample builder calls {sample_calls}"
     out = capsys.readouterr().out
-    assert "COCO captioning: host unreachable, using the embedded sample instead" in out, out
+    assert "nonexistent.invalid (DNS lookup failed)" in out and "using the embedded sample instead" in out, out
     assert not dest_dir(tmp_path).exists(), "setup_coco: created the real-data folder while offline"
+
+
+@pytest.mark.parametrize("how", ["--url", "CS231N_COCO_URL"])
+def test_setup_coco_unreachable_url_the_user_named_fails_without_the_sample(sample_calls, capsys, monkeypatch, how):
+    if how == "--url":
+        code = main(["--url", UNREACHABLE])
+    else:
+        monkeypatch.setenv("CS231N_COCO_URL", UNREACHABLE)
+        code = main([])
+    err = capsys.readouterr().err
+    assert code == 1, f"setup_coco with {how}: an unreachable URL the user named should fail, got exit {code}"
+    assert sample_calls == [], f"setup_coco with {how}: fell back to the sample instead of failing"
+    assert err.count("\n") == 1 and "the URL you named" in err and UNREACHABLE in err and "--sample" in err, err
+
+
+def test_setup_coco_stalled_server_is_named_as_stalled_not_unreachable(tmp_path, sample_calls, capsys, monkeypatch):
+    monkeypatch.setattr(setup_coco, "TIMEOUT_S", 0.3)
+    with StallingServer() as stalled:
+        code = main(["--url", stalled.url("/coco_captioning.zip")])
+        connections = stalled.connections
+    err = capsys.readouterr().err
+    assert connections >= 1, "setup_coco: never connected to the stalled server"
+    assert code == 1 and sample_calls == [], f"setup_coco: a stalled server should fail (exit {code}, {sample_calls})"
+    assert err.count("\n") == 1 and "accepted the connection but sent nothing within 0.3 s" in err, err
+    assert "unreachable" not in err and "offline" not in err, err
+    assert not dest_dir(tmp_path).exists()
+
+
+def test_setup_coco_force_while_unreachable_keeps_real_data_and_says_so(tmp_path, good_zip, server, sample_calls,
+                                                                        capsys, monkeypatch):
+    assert main(["--url", server.add("/coco_captioning.zip", good_zip)]) == 0
+    before = snapshot(dest_dir(tmp_path))
+    capsys.readouterr()
+    monkeypatch.setattr(setup_coco, "DEFAULT_URL", UNREACHABLE)
+    assert main(["--force"]) == 1, "setup_coco --force: a fetch that could not start should fail"
+    captured = capsys.readouterr()
+    assert sample_calls == [] and "sample" not in captured.out + captured.err, \
+        f"setup_coco --force offline with real data in place: no sample is built or mentioned:\n{captured}"
+    assert "stays in use" in captured.err and str(dest_dir(tmp_path).name) in captured.err, captured.err
+    assert snapshot(dest_dir(tmp_path)) == before
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+    assert main(["--force"]) == 0 and sample_calls == []
+    assert "offline (CS231N_OFFLINE=1): nothing fetched; the real data already in" in capsys.readouterr().out
+
+
+def _nothing_to_do(datasets, *args):
+    """Run setup_coco's main in a fresh interpreter; returns (exit status, stdout, whether torch was imported)."""
+    code = (f"import sys; from cs231n.data import coco; rc = coco.main({list(args)!r}); "
+            f"print('TORCH' if 'torch' in sys.modules else 'NO TORCH'); sys.exit(rc)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CS231N_")}
+    env.update(PYTHONPATH=str(REPO), CS231N_DATASETS=str(datasets))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, cwd=REPO)
+    return r.returncode, r.stdout, "NO TORCH" not in r.stdout
+
+
+def test_setup_coco_with_nothing_to_do_does_not_import_torch(tmp_path, good_zip, server):
+    datasets = tmp_path / "datasets"
+    fake_current_sample(datasets)
+    code, out, torch_loaded = _nothing_to_do(datasets, "--sample")
+    assert code == 0 and "embedded sample already built" in out, out
+    assert not torch_loaded, "setup_coco --sample imported torch although the sample was built"
+    assert main(["--url", server.add("/coco_captioning.zip", good_zip)]) == 0
+    code, out, torch_loaded = _nothing_to_do(datasets)
+    assert code == 0 and "real data already in place" in out, out
+    assert not torch_loaded, "setup_coco imported torch although the real data was in place"
+
+
+def test_setup_coco_builds_the_sample_in_a_child_process(tmp_path, capfd):
+    fake_current_sample(tmp_path / "datasets")
+    assert setup_coco._build_sample(force=False) == 0
+    out = capfd.readouterr().out
+    assert "embedded sample already built" in out and str(tmp_path) in out, \
+        f"python -m cs231n.data.coco_sample did not run in the child, or not on this datasets folder: {out!r}"
 
 
 def test_setup_coco_cs231n_offline_uses_sample_without_request(server, good_zip, sample_calls, monkeypatch):
@@ -205,9 +292,13 @@ def test_setup_coco_sample_build_failure_is_one_sentence(monkeypatch, capsys):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(coco_sample, "ensure_coco_sample", broken)
-    assert main(["--sample"]) == 1
+    assert coco_sample.main([]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "No space left on device" in err, f"setup_coco --sample: {err!r}"
+    assert err.count("\n") == 1 and "No space left on device" in err and "--sample" in err, \
+        f"python -m cs231n.data.coco_sample: {err!r}"
+    monkeypatch.setattr(setup_coco, "_build_sample", lambda force: 1)  # the child failed and said why
+    assert main(["--sample"]) == 1
+    assert capsys.readouterr().err == "", "setup_coco --sample: the builder's sentence must not be repeated"
 
 
 # --- failures: nothing is put in place ----------------------------------------------------------

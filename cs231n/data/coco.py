@@ -12,8 +12,11 @@ then swaps it in as ``datasets/coco_captioning/`` with a ``.verified`` stamp, de
 save space. A failure at any step leaves existing data as it was. A second run sees the stamp and
 does nothing.
 
-When the host cannot be reached (or CS231N_OFFLINE=1), or with ``--sample``, it builds the
-embedded COCO-format sample instead (:func:`cs231n.data.coco_sample.ensure_coco_sample`).
+When the course site cannot be reached (or CS231N_OFFLINE=1), or with ``--sample``, it builds the
+embedded COCO-format sample instead (``python -m cs231n.data.coco_sample``, in a child process: only
+building the sample needs torch, so a run with nothing to do takes well under a second). A URL the
+user named (``--url`` or $CS231N_COCO_URL) that cannot be reached is a failure, not a fallback, and
+a fetch that fails while real data is in place says that the real data stays in use.
 
 Every outcome is one line per step on stdout; a failure is one sentence on stderr and exit code 1.
 """
@@ -21,22 +24,25 @@ Every outcome is one line per step on stdout; a failure is one sentence on stder
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import urllib.parse
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from cs231n.data import coco_files, coco_sample
-from cs231n.data.coco_files import (PREFIX, SETUP_COMMAND, real_data_ready, real_dir, verify_coco_dir,
-                                    write_stamp)
+from cs231n.data import coco_files
+from cs231n.data.coco_files import (PREFIX, SETUP_COMMAND, real_data_ready, real_dir, sample_dir,
+                                    sample_is_current, verify_coco_dir, write_stamp)
 from cs231n.data.coco_format import REAL_FILES
-from cs231n.data.download import (DownloadError, OfflineError, discard_partial, download, file_sha256,
-                                  partial_size)
+from cs231n.data.download import (DownloadError, OfflineError, check_reachable, discard_partial, download,
+                                  file_sha256, partial_size)
 from cs231n.data.folder_lock import folder_lock
 from cs231n.data.paths import display_path, offline_forced
 
 DEFAULT_URL = "https://cs231n.stanford.edu/coco_captioning.zip"
 URL_ENV = "CS231N_COCO_URL"
+TIMEOUT_S = 30  # seconds the server may stay silent before an attempt counts as stalled
 _CAPTIONS = REAL_FILES["captions"]
 
 
@@ -152,10 +158,13 @@ def fetch_real(url, dest, *, force=False):
         print(f"{PREFIX} reusing the zip downloaded earlier ({display_path(zip_path)})")
         check_zip(zip_path)
     else:
+        if offline_forced():
+            raise OfflineError("CS231N_OFFLINE=1", url=url)
+        check_reachable(url, "coco_captioning.zip")  # before saying that a 1 GB download starts
         done = partial_size(url, zip_path)
         resuming = f"; resuming after the {_size(done)} fetched earlier" if done else ""
         print(f"{PREFIX} downloading {url} to {display_path(zip_path)} (about 1 GB{resuming})")
-        download(url, zip_path, desc="coco_captioning.zip", verify=check_zip)
+        download(url, zip_path, desc="coco_captioning.zip", verify=check_zip, timeout=TIMEOUT_S)
     zip_bytes = zip_path.stat().st_size
     print(f"{PREFIX} extracting and checking {display_path(zip_path)} ({_size(zip_bytes)})")
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.extract-", dir=dest.parent))
@@ -205,13 +214,47 @@ def _classic_copy_verified():
 def _use_sample(force, why=None):
     if why:
         print(f"{PREFIX} {why}, using the embedded sample instead")
-    try:
-        path = coco_sample.ensure_coco_sample(force=force)
-    except Exception as e:  # whatever went wrong, the student gets one sentence, not a traceback
-        return _failure(f"building the embedded sample failed ({e.__class__.__name__}: {e}); fix that and "
-                        f"run {SETUP_COMMAND} --sample again.")
-    print(f"{PREFIX} embedded sample ready ({display_path(path)})")
+    if not force and sample_is_current():
+        print(f"{PREFIX} embedded sample already built ({display_path(sample_dir())})")
+        return 0
+    if _build_sample(force) != 0:
+        return 1  # the builder has said why, in one sentence
+    print(f"{PREFIX} embedded sample ready ({display_path(sample_dir())})")
     return 0
+
+
+def _build_sample(force):
+    """Build the sample with ``python -m cs231n.data.coco_sample`` and return its exit status.
+
+    A child process, because building is the only step that needs torch (seconds to import): every
+    other run of this module, above all the one that finds the data in place, stays fast."""
+    root = str(Path(__file__).resolve().parents[2])  # the repository, for a run before the package is installed
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
+    command = [sys.executable, "-m", "cs231n.data.coco_sample"] + (["--force"] if force else [])
+    return subprocess.run(command, env=env).returncode
+
+
+def _offline(error, url, dest, *, named, custom_dest):
+    """What to do when ``url`` cannot be reached (or CS231N_OFFLINE=1): the sample, unless the user
+    named the URL (a failure) or real data is in place (it stays in use; no sample is built)."""
+    host = urllib.parse.urlparse(url).hostname or url
+    if offline_forced():
+        why = "offline (CS231N_OFFLINE=1)"
+    else:
+        detail = str(error).rstrip(".")
+        if named:
+            return _failure(f"cannot reach the URL you named, {url} ({detail}); check the URL, or run "
+                            f"{SETUP_COMMAND} --sample for the embedded sample.")
+        why = detail
+    in_place = [d for d in (dest, None if custom_dest else coco_files.CLASSIC_DIR)
+                if d is not None and real_data_ready(d)]
+    if in_place:
+        kept = f"{why}: nothing fetched; the real data already in {display_path(in_place[0])} stays in use"
+        if offline_forced():
+            print(f"{PREFIX} {kept}")
+            return 0
+        return _failure(f"{kept}; run {SETUP_COMMAND} --force again when {host} can be reached.")
+    return _use_sample(force=False, why=why)
 
 
 def _failure(message):
@@ -229,6 +272,9 @@ def _explain(e, url, dest):
             return f"{url} answered HTTP {e.status} repeatedly: try again later, or {alternatives}."
         if e.reason == "http":
             return f"{url} answered HTTP {e.status}: the course URL may have moved; {alternatives}."
+        if e.reason == "stalled":
+            return (f"{url} accepted the connection but sent nothing within {TIMEOUT_S} s, on every attempt: the "
+                    f"server is busy or the URL is wrong; try again later, or {alternatives}.")
         if e.reason == "truncated":
             return (f"the download from {url} kept breaking off; run {SETUP_COMMAND} again to resume it "
                     f"(the partial file is kept), or {alternatives}.")
@@ -259,7 +305,8 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true",
                         help="fetch again even if the data is in place (existing data stays until the "
                              "new data is verified); with --sample, rebuild the sample")
-    parser.add_argument("--url", help=f"where to fetch coco_captioning.zip (default: ${URL_ENV} or {DEFAULT_URL})")
+    parser.add_argument("--url", help=f"where to fetch coco_captioning.zip (default: ${URL_ENV} or {DEFAULT_URL}); "
+                                      "a URL you name must work: unreachable, it fails instead of using the sample")
     parser.add_argument("--dest", type=Path,
                         help="folder for the real data (default: datasets/coco_captioning)")
     args = parser.parse_args(argv)
@@ -267,7 +314,8 @@ def main(argv=None):
     if args.sample:
         return _use_sample(force=args.force)
     dest = (args.dest if args.dest is not None else real_dir()).expanduser().absolute()
-    url = args.url or os.environ.get(URL_ENV) or DEFAULT_URL
+    named = args.url or os.environ.get(URL_ENV)  # a URL the user chose must work: no quiet fallback
+    url = named or DEFAULT_URL
     try:
         with folder_lock(dest):
             _recover_interrupted_swap(dest)
@@ -287,9 +335,8 @@ def main(argv=None):
                 return 0
             fetch_real(url, dest, force=args.force)
             return 0
-    except OfflineError:
-        why = "offline (CS231N_OFFLINE=1)" if offline_forced() else "host unreachable"
-        return _use_sample(force=False, why=why)
+    except OfflineError as e:
+        return _offline(e, url, dest, named=named is not None, custom_dest=args.dest is not None)
     except KeyboardInterrupt:
         _failure(f"interrupted; run {SETUP_COMMAND} again to resume the download.")
         return 130

@@ -4,7 +4,7 @@ It mirrors the real pipeline of the classic `coco_captioning.zip` step by step:
 
     real COCO                                   embedded sample
     photos (Flickr URLs)                        64x64 scenes rendered by cs231n.data.scenes (PNG files)
-    5 human captions per photo                  5 generated captions per scene, in varied phrasing
+    5 human captions per photo                  5 generated captions per scene, from 7 templates
     VGG16 trained on ImageNet labels            SceneNet trained on the scenes' labels (cs231n.models.scene_net)
     fc7 activations (4096) -> PCA to 512        fc activations (1024) -> PCA to 512
 
@@ -15,6 +15,7 @@ what they hold. Everything is deterministic given the seed. `python -m cs231n.da
 import argparse
 import json
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from cs231n.data import scenes
-from cs231n.data.coco_files import sample_dir, sample_is_current
+from cs231n.data.coco_files import SETUP_COMMAND, sample_dir, sample_is_current
 from cs231n.data.coco_format import (CAPTION_LENGTH, MAX_WORDS, SAMPLE_FILES, SAMPLE_STAMP, SAMPLE_VERSION,
                                      SPECIAL_TOKENS)
 from cs231n.data.folder_lock import folder_lock
@@ -176,14 +177,21 @@ def _labels(items):
 
 
 def main(argv=None):
+    """Build the sample unless it is current; exit status 1 with one sentence on stderr on failure."""
     parser = argparse.ArgumentParser(description="Build the embedded COCO-format sample of generated scenes.")
     parser.add_argument("--force", action="store_true", help="rebuild even if the sample is complete")
     args = parser.parse_args(argv)
     if sample_is_current() and not args.force:
         print(f"COCO captioning: embedded sample already built ({sample_dir()})")
-        return
-    ensure_coco_sample(force=args.force)
+        return 0
+    try:
+        ensure_coco_sample(force=args.force)
+    except Exception as e:  # whatever went wrong, the student gets one sentence, not a traceback
+        print(f"COCO captioning: building the embedded sample failed ({e.__class__.__name__}: {e}); fix that and "
+              f"run {SETUP_COMMAND} --sample again.", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
