@@ -21,6 +21,7 @@ import torch
 import torchvision.datasets as dset
 
 import cs231n.data.mnist as mnist
+import cs231n.data.mnist_files as mnist_files
 from _local_server import LocalServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,13 +42,36 @@ def _write_idx(path, array):
         f.write(_idx_bytes(array))
 
 
-def _fake_fashion_mnist(folder, n=6):
+def _fake_fashion_mnist(folder, n=6, listed_in=None):
+    """Four small files in the package's format, listed with their MD5 in the dpkg list that
+    $CS231N_FASHION_MNIST_MD5SUMS names (the dpkg_list fixture), as the installed package lists its own
+    (under the folder listed_in, where a stand-in apt-get will put them, when given)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     for split in ("train", "t10k"):
         _write_idx(folder / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 256, size=(n, 28, 28)))
         _write_idx(folder / f"{split}-labels-idx1-ubyte.gz", np.arange(n) % 10)
+    prefix = str(listed_in or folder).strip("/")
+    with open(os.environ["CS231N_FASHION_MNIST_MD5SUMS"], "a") as listing:
+        for name in NAMES:
+            listing.write(f"{hashlib.md5((folder / name).read_bytes()).hexdigest()}  {prefix}/{name}\n")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def dpkg_list(tmp_path, monkeypatch):
+    """dpkg's list of the package's checksums, in tmp_path (empty until _fake_fashion_mnist adds to it)."""
+    listing = tmp_path / "dataset-fashion-mnist.md5sums"
+    listing.write_text("")
+    monkeypatch.setenv("CS231N_FASHION_MNIST_MD5SUMS", str(listing))
+    return listing
+
+
+def _damage(path):
+    """Flip one byte in the middle of a file: same size, another checksum."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
 
 
 def _mnist_files(n_train=12, n_test=5):
@@ -193,11 +217,45 @@ def test_loader_refuses_truncated_package_file(tmp_path, monkeypatch):
     system = _fake_fashion_mnist(tmp_path / "system")
     data = gzip.decompress((system / "train-images-idx3-ubyte.gz").read_bytes())
     (system / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(data[:-100]))
-    with pytest.raises(RuntimeError, match="truncated"):
+    with pytest.raises(RuntimeError, match="does not match its package checksum") as err:
         mnist.load_gan_data(root=tmp_path / "data", system_dir=system, verbose=False)
+    assert "apt-get install --reinstall dataset-fashion-mnist" in str(err.value), str(err.value)
     raw = tmp_path / "data" / "FashionMNIST" / "raw"
-    assert not (raw / "train-images-idx3-ubyte").exists(), "a truncated file was moved into place"
+    assert not (raw / "train-images-idx3-ubyte").exists(), "a damaged file was moved into place"
     assert not list(raw.glob("*.part")), "a temporary file was left behind"
+
+
+def test_loader_rebuilds_a_truncated_copy_in_datasets(tmp_path, monkeypatch):
+    monkeypatch.setenv("CS231N_OFFLINE", "1")
+    system = _fake_fashion_mnist(tmp_path / "system")
+    mnist.load_gan_data(root=tmp_path / "data", system_dir=system, verbose=False)
+    copy = tmp_path / "data" / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
+    whole = copy.read_bytes()
+    copy.write_bytes(whole[:-50])
+    ds = mnist.load_gan_data(train=False, root=tmp_path / "data", system_dir=system, verbose=False)
+    assert copy.read_bytes() == whole and len(ds) == 6, "load_gan_data: a truncated decompressed copy was used"
+
+
+def test_package_files_without_a_dpkg_list_are_checked_against_the_known_sums(tmp_path):
+    system = _fake_fashion_mnist(tmp_path / "system")
+    assert mnist_files.fashion_mnist_damage(system) is None, "files matching the dpkg list were refused"
+    os.environ["CS231N_FASHION_MNIST_MD5SUMS"] = str(tmp_path / "no-such-list")  # restored by dpkg_list
+    damage = mnist_files.fashion_mnist_damage(system)
+    assert damage is not None and "does not match its package checksum" in damage, \
+        f"without dpkg's list, files of neither Debian's release nor upstream were accepted: {damage}"
+
+
+DEB = sorted(Path("/var/cache/apt/archives").glob("dataset-fashion-mnist_*.deb"))
+
+
+@pytest.mark.skipif(not DEB or shutil.which("dpkg-deb") is None, reason="Debian's package is not in apt's cache")
+def test_known_debian_sums_are_those_of_the_package_files(tmp_path):
+    subprocess.run(["dpkg-deb", "-x", str(DEB[-1]), str(tmp_path)], check=True)
+    files = tmp_path / "usr" / "share" / "datasets" / "fashion-mnist"
+    got = {name: hashlib.md5((files / name).read_bytes()).hexdigest() for name in NAMES}
+    assert got == mnist_files.DEBIAN_MD5, f"{DEB[-1].name}: the package's files have other sums than DEBIAN_MD5"
+    os.environ["CS231N_FASHION_MNIST_MD5SUMS"] = str(tmp_path / "no-such-list")  # restored by dpkg_list
+    assert mnist_files.fashion_mnist_damage(files) is None, "the package's own files were refused"
 
 
 def test_tensor_batches_reshuffle_every_pass_and_cover_the_data():
@@ -218,7 +276,8 @@ def test_tensor_batches_reshuffle_every_pass_and_cover_the_data():
 
 def _run_setup(env_extra, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CS231N_")}
-    env.update(CS231N_DATASETS=str(tmp_path / "data"), **env_extra)
+    env.update(CS231N_DATASETS=str(tmp_path / "data"),
+               CS231N_FASHION_MNIST_MD5SUMS=os.environ["CS231N_FASHION_MNIST_MD5SUMS"], **env_extra)
     return subprocess.run(["bash", str(SETUP)], capture_output=True, text=True, env=env, timeout=60)
 
 
@@ -226,23 +285,59 @@ def test_setup_script_does_nothing_when_data_present(tmp_path):
     system = _fake_fashion_mnist(tmp_path / "system")
     r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1"}, tmp_path)
     assert r.returncode == 0, r.stderr
-    assert len(r.stdout.strip().splitlines()) == 1 and "nothing to do" in r.stdout, r.stdout
+    assert len(r.stdout.strip().splitlines()) == 1 and "checksums verified; nothing to do" in r.stdout, r.stdout
 
 
-def _fake_apt(tmp_path, body):
+def _fake_apt(tmp_path, body, uid=None):
+    """PATH with a stand-in apt-get running `body` (and, given uid, an `id` that reports it)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     apt = bin_dir / "apt-get"
     apt.write_text("#!/bin/sh\n" + body)
     apt.chmod(0o755)
+    if uid is not None:
+        (bin_dir / "id").write_text(f"#!/bin/sh\necho {uid}\n")
+        (bin_dir / "id").chmod(0o755)
     return f"{bin_dir}:{os.environ['PATH']}"
+
+
+def test_setup_script_repairs_damaged_files_with_a_reinstall(tmp_path):
+    system = _fake_fashion_mnist(tmp_path / "system")
+    good = tmp_path / "good"
+    shutil.copytree(system, good)
+    _damage(system / "train-images-idx3-ubyte.gz")
+    # A stand-in apt-get whose reinstall puts the package's files back (a plain install would not).
+    path = _fake_apt(tmp_path, f'[ "$1 $2" = "install --reinstall" ] && cp {good}/* {system}/\nexit 0\n', uid=0)
+    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1", "PATH": path}, tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "nothing to do" not in r.stdout, f"setup_gan_data.sh: damaged files passed as data in place:\n{r.stdout}"
+    assert "does not match its package checksum" in r.stdout and "reinstalled and verified" in r.stdout, r.stdout
+    assert (system / "train-images-idx3-ubyte.gz").read_bytes() == (good / "train-images-idx3-ubyte.gz").read_bytes()
+
+
+def test_setup_script_fails_when_the_reinstall_does_not_repair(tmp_path):
+    system = _fake_fashion_mnist(tmp_path / "system")
+    _damage(system / "t10k-labels-idx1-ubyte.gz")
+    path = _fake_apt(tmp_path, "exit 0\n", uid=0)
+    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1", "PATH": path}, tmp_path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "reinstalling dataset-fashion-mnist failed" in r.stderr and "t10k-labels" in r.stderr, r.stderr
+
+
+def test_setup_script_names_the_reinstall_when_it_cannot_run_it(tmp_path):
+    system = _fake_fashion_mnist(tmp_path / "system")
+    _damage(system / "train-labels-idx1-ubyte.gz")
+    path = _fake_apt(tmp_path, "echo apt-get must not run >&2; exit 1\n", uid=1000)
+    r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1", "PATH": path}, tmp_path)
+    assert r.returncode == 1 and "apt-get must not run" not in r.stderr, r.stdout + r.stderr
+    assert "fix: run 'sudo apt-get install --reinstall dataset-fashion-mnist'" in r.stderr, r.stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the script installs packages only as root")
 def test_setup_script_installs_package_when_offline(tmp_path):
     system = tmp_path / "system"
     # A stand-in apt-get that "installs" the package by writing the four files.
-    src = _fake_fashion_mnist(tmp_path / "src")
+    src = _fake_fashion_mnist(tmp_path / "src", listed_in=system)
     path = _fake_apt(tmp_path, f'[ "$1" = install ] && mkdir -p {system} && cp {src}/* {system}/\nexit 0\n')
     r = _run_setup({"CS231N_FASHION_MNIST_DIR": str(system), "CS231N_OFFLINE": "1", "PATH": path}, tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -7,15 +7,18 @@ usage() {
 Usage: bash tools/setup_gan_data.sh [--help]
 
 Makes sure the GAN notebook has training images:
-  1. MNIST already in datasets/MNIST, or Fashion-MNIST already installed: nothing to do.
+  1. MNIST already in datasets/MNIST, or Fashion-MNIST installed with every file matching its
+     package checksum: nothing to do.
   2. Otherwise download MNIST with torchvision into datasets/ (skipped when CS231N_OFFLINE=1).
   3. If that fails, install Debian's dataset-fashion-mnist package (the offline stand-in,
-     /usr/share/datasets/fashion-mnist) with apt-get, when running as root.
+     /usr/share/datasets/fashion-mnist) with apt-get, or reinstall it when its files are
+     damaged (apt-get install --reinstall), when running as root; otherwise say the command.
 The notebook's loader prefers MNIST and falls back to Fashion-MNIST.
 
 Environment: CS231N_OFFLINE=1 skips the download; CS231N_DATASETS overrides the data folder;
-CS231N_FASHION_MNIST_DIR where the package puts Fashion-MNIST (for tests); PYTHON names the
-interpreter (default: .venv/bin/python, else python3).
+CS231N_FASHION_MNIST_DIR where the package puts Fashion-MNIST and CS231N_FASHION_MNIST_MD5SUMS
+dpkg's list of its checksums (both for tests); PYTHON names the interpreter (default:
+.venv/bin/python, else python3).
 EOF
 }
 
@@ -31,23 +34,43 @@ python=${PYTHON:-}
 if [[ -z $python ]]; then
     if [[ -x $repo/.venv/bin/python ]]; then python=$repo/.venv/bin/python; else python=python3; fi
 fi
-# Steps 1 and 2 (which files make a dataset, the download) live in cs231n/data/mnist.py; its exit
-# status 3 means: neither dataset, install the package (step 3).
-mnist() { PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -m cs231n.data.mnist "$@"; }
+# Step 1 (which files make a dataset, their checksums) is cs231n/data/mnist_files.py, which imports no
+# torch, so that a run with nothing to do is quick; step 2 (the download) is cs231n/data/mnist.py.
+# Exit statuses: 0 in place, 3 neither dataset (install the package), 4 the package's files are
+# damaged (reinstall it), 5 (step 1 only) nothing in place yet: try the download.
+module() { PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}" "$python" -m "$@"; }
+check() { module cs231n.data.mnist_files; }
 
 status=0
-mnist || status=$?
+check || status=$?
+if [[ $status -eq 5 ]]; then
+    status=0
+    module cs231n.data.mnist || status=$?
+fi
 if [[ $status -eq 0 ]]; then
     exit 0
-elif [[ $status -ne 3 ]]; then
-    echo "setup_gan_data: 'python -m cs231n.data.mnist' failed (exit $status, see above);" \
+elif [[ $status -ne 3 && $status -ne 4 ]]; then
+    echo "setup_gan_data: checking or downloading the data failed (exit $status, see above);" \
         "fix: run 'make setup' so that .venv has the packages, then run this script again." >&2
     exit 1
 fi
 
+if [[ $status -eq 4 ]]; then
+    what="reinstall"
+    apt_args=(install --reinstall -y -q dataset-fashion-mnist)
+else
+    what="install"
+    apt_args=(install -y -q dataset-fashion-mnist)
+fi
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
-    echo "setup_gan_data: no GAN data and cannot install it here (needs root and apt-get);" \
-        "fix: run 'sudo apt-get install dataset-fashion-mnist', or rerun this script with internet access." >&2
+    if [[ $status -eq 4 ]]; then
+        echo "setup_gan_data: the Fashion-MNIST files in $fmnist are damaged and cannot be repaired here" \
+            "(needs root and apt-get); fix: run 'sudo apt-get install --reinstall dataset-fashion-mnist'," \
+            "or rerun this script with internet access (MNIST is used instead)." >&2
+    else
+        echo "setup_gan_data: no GAN data and cannot install it here (needs root and apt-get);" \
+            "fix: run 'sudo apt-get install dataset-fashion-mnist', or rerun this script with internet access." >&2
+    fi
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -56,13 +79,14 @@ echo "GAN data: apt-get update ..."
 if ! apt-get update -q >"$log" 2>&1; then
     echo "GAN data: apt-get update reported errors; trying the install anyway."
 fi
-echo "GAN data: apt-get install dataset-fashion-mnist ..."
-if ! apt-get install -y -q dataset-fashion-mnist >"$log" 2>&1 || ! CS231N_OFFLINE=1 mnist >/dev/null; then
-    reason=$(grep -v '^\s*$' "$log" | tail -1 | cut -c1-100 || true)
-    echo "setup_gan_data: installing dataset-fashion-mnist failed (${reason:-no files in $fmnist});" \
-        "fix: check that a Debian mirror is reachable and run 'apt-get install dataset-fashion-mnist'." >&2
-    rm -f "$log"
+echo "GAN data: apt-get ${apt_args[*]} ..."
+# The check afterwards is the same as step 1: the files are there and match their checksums.
+if ! apt-get "${apt_args[@]}" >"$log" 2>&1 || ! CS231N_OFFLINE=1 check >"$log.check" 2>&1; then
+    reason=$(cat "$log" "$log.check" | grep -v '^\s*$' | tail -1 | cut -c1-300 || true)
+    echo "setup_gan_data: ${what}ing dataset-fashion-mnist failed (${reason:-no files in $fmnist});" \
+        "fix: check that a Debian mirror is reachable and run 'apt-get ${apt_args[*]}'." >&2
+    rm -f "$log" "$log.check"
     exit 1
 fi
-rm -f "$log"
-echo "GAN data: Fashion-MNIST (offline stand-in) installed in $fmnist."
+rm -f "$log" "$log.check"
+echo "GAN data: Fashion-MNIST (offline stand-in) ${what}ed and verified in $fmnist."

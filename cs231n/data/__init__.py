@@ -17,6 +17,7 @@ One module, one job:
 - :mod:`cs231n.data.style_images`: the images of each style-transfer run, classic or embedded.
 - :mod:`cs231n.data.style_transfer`: the style-transfer notebook's extractor, run settings and images.
 - :mod:`cs231n.data.mnist`: the GAN notebook's training images (MNIST, or Fashion-MNIST offline).
+- :mod:`cs231n.data.mnist_files`: which files make those datasets and their checksums (no torch).
 
 Every download goes through :func:`cs231n.data.download.download`, so a failed or tampered download never
 replaces a file already there, and every loader prints one line naming the source it used.

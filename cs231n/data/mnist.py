@@ -3,9 +3,10 @@
 Real source: MNIST, downloaded and MD5-checked by torchvision itself into ``datasets/MNIST``. A quick
 probe of torchvision's first mirror comes first, so an unreachable network falls back in seconds.
 Embedded default (offline, or when the download fails): Fashion-MNIST from Debian's
-``dataset-fashion-mnist`` package, each file checked against the package's own MD5 sums, decompressed
-to a temporary name and moved into ``datasets/FashionMNIST/raw`` only once its IDX header and length
-agree. The loader prints one line naming the dataset in use; no data at all is an error naming
+``dataset-fashion-mnist`` package, each file checked against the package's MD5 sums
+(:mod:`cs231n.data.mnist_files`, which also says which files make each dataset), decompressed to a
+temporary name and moved into ``datasets/FashionMNIST/raw`` only once its IDX header and length agree.
+The loader prints one line naming the dataset in use; no data at all is an error naming
 ``bash tools/setup_gan_data.sh``.
 
 For training, ``image_tensors`` and ``TensorBatches`` keep the images as one tensor and cut shuffled
@@ -28,13 +29,11 @@ import torch
 import torchvision.datasets as dset
 import torchvision.transforms as T
 
-from cs231n.data.download import OfflineError, check_reachable, file_digest, socket_timeout
+from cs231n.data.download import OfflineError, check_reachable, socket_timeout
+from cs231n.data.mnist_files import (NEEDS_FASHION_MNIST, NEEDS_REINSTALL, READY, REINSTALL_COMMAND, SETUP_COMMAND,
+                                     fashion_mnist_damage, fashion_mnist_installed, fashion_mnist_system_dir,
+                                     mnist_ready)
 from cs231n.data.paths import datasets_dir, offline_forced
-
-# Where Debian's dataset-fashion-mnist package puts the original gzip files (read-only);
-# $CS231N_FASHION_MNIST_DIR overrides it (the tests use that).
-FASHION_MNIST_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
-SETUP_COMMAND = "bash tools/setup_gan_data.sh"
 
 
 def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
@@ -57,9 +56,9 @@ def load_gan_data(train=True, root=None, system_dir=None, verbose=True):
       is "MNIST" or "Fashion-MNIST".
     """
     root = Path(root) if root is not None else datasets_dir()
-    system_dir = Path(system_dir) if system_dir is not None else _fashion_mnist_system_dir()
+    system_dir = Path(system_dir) if system_dir is not None else fashion_mnist_system_dir()
     note = ""
-    if _mnist_ready(root):
+    if mnist_ready(root):
         ds = dset.MNIST(str(root), train=train, download=False, transform=T.ToTensor())
         ds.gan_name = "MNIST"
         _say(verbose, f"GAN data: MNIST (torchvision, {root / 'MNIST'})")
@@ -92,20 +91,6 @@ def _say(verbose, line):
         print(line)
 
 
-def _fashion_mnist_system_dir():
-    return Path(os.environ.get("CS231N_FASHION_MNIST_DIR") or FASHION_MNIST_SYSTEM_DIR)
-
-
-def _fashion_mnist_installed(system_dir):
-    """True when dataset-fashion-mnist's four gzip files are in system_dir."""
-    return all((system_dir / name).is_file() for name, _ in dset.FashionMNIST.resources)
-
-
-def _mnist_ready(root):
-    raw = Path(root) / "MNIST" / "raw"
-    return all((raw / name[: -len(".gz")]).is_file() for name, _ in dset.MNIST.resources)
-
-
 def download_mnist(root=None, timeout=30):
     """Let torchvision download and verify MNIST into root/MNIST (default root: datasets_dir()).
 
@@ -134,23 +119,25 @@ def _prepare_fashion_mnist(root, system_dir):
     """Lay Debian's Fashion-MNIST gzip files out as torchvision expects (root/FashionMNIST/raw).
 
     Debian recompressed the original gzip files, so torchvision's MD5 sums of the upstream archives
-    do not apply: each file is checked against the package's own MD5 sums (dpkg's list) instead,
-    linked in, and decompressed to a temporary name that is moved into place only once its IDX
-    header and length agree. Returns None when ready, else a sentence fragment naming the problem.
+    do not apply: the files are checked against the package's own sums (fashion_mnist_damage), linked
+    in, and decompressed to a temporary name that is moved into place only once its IDX header and
+    length agree. A decompressed copy that is missing or shorter than its header says is made again.
+    Returns None when ready, else a sentence fragment naming the problem.
     """
     raw = Path(root) / "FashionMNIST" / "raw"
     names = [n for n, _ in dset.FashionMNIST.resources]
-    missing = [n for n in names if not (raw / n[: -len(".gz")]).is_file()]
+    copies = {n: raw / n[: -len(".gz")] for n in names}
+    missing = [n for n in names if not copies[n].is_file() or not _idx_complete(copies[n])]
     if not missing:
         return None
-    if not _fashion_mnist_installed(system_dir):
+    if not fashion_mnist_installed(system_dir):
         return f"Fashion-MNIST is not installed in {system_dir}"
+    damage = fashion_mnist_damage(system_dir)
+    if damage is not None:
+        return f"{damage}; repair it with `{REINSTALL_COMMAND}`"
     raw.mkdir(parents=True, exist_ok=True)
-    sums = _dpkg_md5sums(system_dir)
     for name in missing:
         src = system_dir / name
-        if name in sums and file_digest(src, "md5") != sums[name]:
-            return f"{src} does not match its package checksum (reinstall dataset-fashion-mnist)"
         link = raw / name
         if link.is_symlink() and not link.exists():  # dangling link left by an older install
             link.unlink()
@@ -163,26 +150,12 @@ def _prepare_fashion_mnist(root, system_dir):
                 shutil.copyfileobj(fin, fout)
         except (OSError, EOFError) as e:
             tmp.unlink(missing_ok=True)
-            return f"{src} cannot be decompressed ({e.__class__.__name__}; reinstall dataset-fashion-mnist)"
+            return f"{src} cannot be decompressed ({e.__class__.__name__}; repair it with `{REINSTALL_COMMAND}`)"
         if not _idx_complete(tmp):
             tmp.unlink()
-            return f"{src} is truncated (reinstall dataset-fashion-mnist)"
+            return f"{src} is truncated (repair it with `{REINSTALL_COMMAND}`)"
         os.replace(tmp, out)
     return None
-
-
-def _dpkg_md5sums(system_dir):
-    """{file name: md5} for system_dir from dpkg's list of the package's files ({} when not there)."""
-    listing = Path("/var/lib/dpkg/info/dataset-fashion-mnist.md5sums")
-    if not listing.is_file():
-        return {}
-    prefix = str(system_dir).strip("/") + "/"
-    sums = {}
-    for line in listing.read_text().splitlines():
-        digest, _, path = line.partition("  ")
-        if path.startswith(prefix):
-            sums[path[len(prefix):]] = digest
-    return sums
 
 
 def _idx_complete(path):
@@ -230,36 +203,25 @@ class TensorBatches:
             yield self.images[idx], self.labels[idx]
 
 
-# Exit status of `python -m cs231n.data.mnist` when neither dataset can be had without installing
-# Debian's dataset-fashion-mnist package (tools/setup_gan_data.sh then installs it, as root).
-NEEDS_FASHION_MNIST = 3
-
 
 def main(argv=None):
-    """Make sure the GAN notebook has training images; one line per step. See --help."""
+    """Step 2 of tools/setup_gan_data.sh (after `python -m cs231n.data.mnist_files`): download MNIST."""
     parser = argparse.ArgumentParser(
         prog="python -m cs231n.data.mnist",
-        description="Download MNIST with torchvision into datasets/MNIST unless it or the offline "
-                    f"stand-in Fashion-MNIST is there already. Exit status 0 when the GAN notebook has "
-                    f"training images, {NEEDS_FASHION_MNIST} when it needs the dataset-fashion-mnist package.")
+        description="Download MNIST with torchvision into datasets/MNIST. Exit status 0 when it is in place, "
+                    f"{NEEDS_FASHION_MNIST} when the download failed and the dataset-fashion-mnist package is "
+                    f"missing, {NEEDS_REINSTALL} when it failed and that package's files are damaged.")
     parser.parse_args(argv)
-    root, system_dir = datasets_dir(), _fashion_mnist_system_dir()
-    if _mnist_ready(root):
-        print(f"GAN data: MNIST already in {root / 'MNIST'}; nothing to do.")
-        return 0
-    if _fashion_mnist_installed(system_dir):
-        print(f"GAN data: Fashion-MNIST (offline stand-in) already installed in {system_dir}; nothing to do.")
-        return 0
-    if offline_forced():
-        print("GAN data: MNIST download skipped (CS231N_OFFLINE=1).")
-        return NEEDS_FASHION_MNIST
+    root, system_dir = datasets_dir(), fashion_mnist_system_dir()
     print(f"GAN data: downloading MNIST with torchvision into {root / 'MNIST'} ...")
     reason = download_mnist(root)
-    if reason is not None:
-        print(f"GAN data: MNIST download failed ({reason}).")
-        return NEEDS_FASHION_MNIST
-    print(f"GAN data: MNIST ready in {root / 'MNIST'}.")
-    return 0
+    if reason is None:
+        print(f"GAN data: MNIST ready in {root / 'MNIST'}.")
+        return READY
+    print(f"GAN data: MNIST download failed ({reason}).")
+    if fashion_mnist_installed(system_dir) and fashion_mnist_damage(system_dir) is None:
+        return READY  # the stand-in is in place after all
+    return NEEDS_REINSTALL if fashion_mnist_installed(system_dir) else NEEDS_FASHION_MNIST
 
 
 if __name__ == "__main__":
