@@ -1,4 +1,7 @@
-"""cs231n.net_visualization_pytorch on a tiny seeded CNN, against plain autograd references."""
+"""cs231n.net_visualization_pytorch: the four blanks against the expected values stored with the package
+(cs231n/checks/net_visualization_expected.npz: a small CNN with stored weights, its images, and the course
+solutions' outputs), and properties every correct solution has on a tiny seeded CNN; the given driver,
+image helpers and loader."""
 
 import numpy as np
 import pytest
@@ -8,7 +11,7 @@ from scipy.ndimage import gaussian_filter
 from torch import nn
 
 from cs231n import net_visualization_pytorch as nv
-from cs231n.checks.net_visualization import CallLimit, update_step_geometry
+from cs231n.checks.net_visualization import CallLimit, check_model, expected_values, update_step_geometry
 from cs231n.data import net_visualization as netvis_data
 from cs231n.models.normalization import IMAGENET_MEAN, IMAGENET_STD
 from cs231n.net_visualization_pytorch import (
@@ -54,23 +57,17 @@ def images():
     return X, y
 
 
-def _reference_saliency(X, y, model):
-    """One image at a time, with .backward(): an independent route to the same gradient."""
-    maps = []
-    for i in range(len(X)):
-        x = X[i:i + 1].clone().requires_grad_(True)
-        model(x)[0, y[i]].backward()
-        maps.append(x.grad[0].abs().max(dim=0).values)
-    model.zero_grad(set_to_none=True)
-    return torch.stack(maps)
+EXPECTED = expected_values()
 
 
-def test_saliency_matches_per_image_autograd(model, images):
-    X, y = images
-    saliency = compute_saliency_maps(X, y, model)
-    assert saliency.shape == (4, 8, 8), f"compute_saliency_maps: shape {tuple(saliency.shape)}, expected (4, 8, 8)"
-    err = (saliency - _reference_saliency(X, y, model)).abs().max().item()
-    assert err < 1e-12, f"compute_saliency_maps: differs from per-image autograd by {err:.2e} (tol 1e-12)"
+@pytest.mark.parametrize("y_key, key", [("y", "saliency"), ("y_other", "saliency_other")])
+def test_saliency_matches_stored_values(y_key, key):
+    X, y = EXPECTED["X"], EXPECTED[y_key]
+    saliency = compute_saliency_maps(X, y, check_model())
+    assert saliency.shape == (4, 16, 16), f"compute_saliency_maps: shape {tuple(saliency.shape)}, expected (4, 16, 16)"
+    err = ((saliency - EXPECTED[key]).abs().max() / EXPECTED[key].abs().max()).item()
+    assert err < 1e-10, (f"compute_saliency_maps: differs from the stored maps for classes {y.tolist()} by {err:.2e} "
+                         "of their peak (tol 1e-10): the correct class's score, |gradient|, max over channels")
 
 
 def test_saliency_uses_the_given_class(model, images):
@@ -78,8 +75,15 @@ def test_saliency_uses_the_given_class(model, images):
     other = (y + 1) % C
     diff = (compute_saliency_maps(X, y, model) - compute_saliency_maps(X, other, model)).abs().max().item()
     assert diff > 1e-6, "compute_saliency_maps: the map does not depend on y (is the correct-class score used?)"
-    err = (compute_saliency_maps(X, other, model) - _reference_saliency(X, other, model)).abs().max().item()
-    assert err < 1e-12, f"compute_saliency_maps: wrong for other labels by {err:.2e} (tol 1e-12)"
+
+
+def test_saliency_of_a_batch_is_the_saliency_of_each_image(model, images):
+    # In eval mode image n's score depends only on image n: one map per image, whatever the batch.
+    X, y = images
+    batch = compute_saliency_maps(X, y, model)
+    alone = torch.cat([compute_saliency_maps(X[i:i + 1], y[i:i + 1], model) for i in range(len(X))])
+    err = (batch - alone).abs().max().item()
+    assert err < 1e-12, f"compute_saliency_maps: a batch of 4 differs from the images one at a time by {err:.2e}"
 
 
 def _first_other_class(model, x):
@@ -95,21 +99,6 @@ def _limited(model):
     return CallLimit(model, max_calls=300)
 
 
-def _reference_fooling(x, target, model, learning_rate, max_iter):
-    """The specified algorithm written out independently: check, then a normalised step."""
-    x, steps = x.clone(), 0
-    while steps < max_iter:
-        x.requires_grad_(True)
-        scores = model(x)
-        if scores.argmax(1).item() == target:
-            break
-        steps += 1
-        scores[0, target].backward()
-        x = (x + learning_rate * x.grad / x.grad.norm()).detach()
-    model.zero_grad(set_to_none=True)
-    return x.detach(), steps
-
-
 def test_fooling_image_is_classified_as_target(model, images):
     x = images[0][:1]
     predicted, target = _first_other_class(model, x)
@@ -120,15 +109,16 @@ def test_fooling_image_is_classified_as_target(model, images):
     assert torch.equal(x, images[0][:1]), "make_fooling_image: the input image was modified in place"
 
 
-def test_fooling_image_stops_as_soon_as_fooled(model, images):
-    x = images[0][:1]
-    _, target = _first_other_class(model, x)
-    expected, steps = _reference_fooling(x, target, model, 0.2, 1000)
-    assert 1 < steps < 50, f"test set-up: the reference needs {steps} steps"  # within any max_iter default
-    X_fooling = make_fooling_image(x, target, _limited(model), learning_rate=0.2)
-    err = (X_fooling - expected).abs().max().item()
-    assert err < 1e-10, (f"make_fooling_image: differs by {err:.2e} from normalised gradient ascent that "
-                         f"stops at the first fooled step (too many steps, or unnormalised ones?)")
+def test_fooling_image_stops_as_soon_as_fooled():
+    # The stored result: normalised steps of 0.2 from image 0 of the check model, stopping at the first
+    # step the model predicts the target (29 steps here).
+    e = EXPECTED
+    target, steps = int(e["fool_target"]), int(e["fool_steps"])
+    X_fooling = make_fooling_image(e["X"][:1], target, CallLimit(check_model(), 10 * steps),
+                                   learning_rate=float(e["fool_learning_rate"]))
+    err = (X_fooling - e["fool_result"]).abs().max().item()
+    assert err < 1e-10, (f"make_fooling_image: differs by {err:.2e} from normalised gradient ascent that stops at "
+                         f"the first fooled step ({steps} steps here; too many steps, or unnormalised ones?)")
 
 
 def test_fooling_image_returns_input_when_already_fooled(model, images):
@@ -146,34 +136,19 @@ def test_call_limit_turns_a_loop_that_never_stops_into_an_error(model, images):
         limited(images[0][:1])
 
 
-def _gradient_of_regularised_score(x0, model, target, l2_reg):
-    ref = x0.clone().requires_grad_(True)
-    (model(ref)[0, target] - l2_reg * (ref ** 2).sum()).backward()
-    return ref.grad
-
-
 @pytest.mark.parametrize("learning_rate", [0.1, 3.0])
-def test_update_step_is_ascent_along_the_regularised_gradient(model, images, learning_rate):
+def test_update_step_is_ascent_along_the_regularised_gradient(learning_rate):
     """The classic asks for "a gradient step": plain (learning_rate * g) or normalised
-    (learning_rate * g / ||g||) are both correct; the step must be parallel to g with one of those lengths."""
-    x0 = images[0][:1]
-    g = _gradient_of_regularised_score(x0, model, 2, 0.3)
-    assert abs(g.norm().item() - 1) > 0.5, "test set-up: ||g|| near 1 cannot tell a wrong length from a right one"
-    img = x0.clone().requires_grad_(True)
-    class_visualization_update_step(img, model, 2, l2_reg=0.3, learning_rate=learning_rate)
-    step = (img.detach() - x0).flatten()
-    cosine = (step @ g.flatten() / (step.norm() * g.norm()).clamp_min(1e-300)).item()
-    assert cosine > 1 - 1e-9, (f"class_visualization_update_step: the step makes cosine {cosine:.6f} with the "
-                               f"gradient of s_y - l2_reg * ||I||^2 (a sign, or the L2 term with its factor 2?)")
-    length, plain, normalised = step.norm().item(), learning_rate * g.norm().item(), learning_rate
-    assert min(abs(length - plain) / plain, abs(length - normalised) / normalised) < 1e-9, (
-        f"class_visualization_update_step: step length {length:.6g}; expected learning_rate * ||g|| = "
-        f"{plain:.6g} (plain step) or learning_rate = {normalised:.6g} (normalised step)")
-
-
-def test_update_step_geometry_helper_agrees(model, images):
-    geometry = update_step_geometry(class_visualization_update_step, model, images[0][:1], 2)
-    assert geometry.cosine > 1 - 1e-9 and geometry.length_ok, f"class_visualization_update_step: {geometry}"
+    (learning_rate * g / ||g||) are both correct; the step must be parallel to g with one of those lengths
+    (g stored: the gradient of s_y - l2_reg * ||I||^2 on the check model's image 0)."""
+    geometry = update_step_geometry(class_visualization_update_step, learning_rate)
+    assert abs(geometry.plain / learning_rate - 1) > 0.5, "test set-up: ||g|| near 1 cannot tell the lengths apart"
+    assert geometry.cosine > 1 - 1e-9, (f"class_visualization_update_step: the step makes cosine {geometry.cosine:.6f} "
+                                        "with the gradient of s_y - l2_reg * ||I||^2 (a sign, or the L2 term with "
+                                        "its factor 2?)")
+    assert geometry.length_ok, (
+        f"class_visualization_update_step: step length {geometry.length:.6g}; expected learning_rate * ||g|| = "
+        f"{geometry.plain:.6g} (plain step) or learning_rate = {geometry.normalised:.6g} (normalised step)")
 
 
 def test_update_step_raises_target_score(model, images):
@@ -186,16 +161,6 @@ def test_update_step_raises_target_score(model, images):
     assert after > before, f"class_visualization_update_step: target score went from {before:.4f} to {after:.4f}"
 
 
-def _reference_grad_cam(X, y, model):
-    A = model.features(X).detach().requires_grad_(True)  # (N, K, h, w)
-    model.head(A)[torch.arange(len(y)), y].sum().backward()
-    weights = A.grad.mean(dim=(2, 3))  # (N, K)
-    cam = torch.relu(torch.einsum("nk,nkhw->nhw", weights, A.detach()))
-    cam = nn.Upsample(size=X.shape[2:], mode="bilinear", align_corners=False)(cam[:, None])[:, 0]
-    model.zero_grad(set_to_none=True)
-    return cam / cam.flatten(1).max(dim=1).values.clamp_min(1e-12)[:, None, None]
-
-
 def test_grad_cam_shape_range_and_nonnegative(model, images):
     X, y = images
     cam = grad_cam(X, y, model, model.features[-1])
@@ -204,11 +169,15 @@ def test_grad_cam_shape_range_and_nonnegative(model, images):
     assert cam.max().item() <= 1 + 1e-12, f"grad_cam: value {cam.max().item():.3g} above 1"
 
 
-def test_grad_cam_matches_manual_computation(model, images):
-    X, y = images
-    cam = grad_cam(X, y, model, model.features[-1])
-    err = (cam - _reference_grad_cam(X, y, model)).abs().max().item()
-    assert err < 1e-10, f"grad_cam: differs from the manual Grad-CAM by {err:.2e} (tol 1e-10)"
+@pytest.mark.parametrize("y_key, key", [("y", "grad_cam"), ("y_other", "grad_cam_other")])
+def test_grad_cam_matches_stored_values(y_key, key):
+    model = check_model()
+    cam = grad_cam(EXPECTED["X"], EXPECTED[y_key], model, model.features[-1])
+    assert cam.shape == (4, 16, 16), f"grad_cam: shape {tuple(cam.shape)}, expected (4, 16, 16)"
+    err = (cam - EXPECTED[key]).abs().max().item()
+    assert err < 1e-10, (f"grad_cam: differs from the stored maps for classes {EXPECTED[y_key].tolist()} by {err:.2e} "
+                         "(tol 1e-10): alpha = gradient averaged over (h, w), ReLU after the weighted sum, bilinear "
+                         "upsampling with align_corners=False")
 
 
 def test_grad_cam_works_with_frozen_parameters(model, images):
@@ -250,23 +219,24 @@ def test_create_class_visualization_raises_target_score(model):
     assert after > before, f"create_class_visualization: target score {before:.3f} -> {after:.3f}, not higher"
 
 
-def _plain_step(img, model, target_y, l2_reg, learning_rate):
-    """The classic's plain gradient step, written the classic way (backward, then img.data)."""
-    objective = model(img)[0, target_y] - l2_reg * img.norm() ** 2
-    objective.backward()
-    img.data += learning_rate * img.grad.data
-    img.grad.data.zero_()
+def _longer_step(img, model, target_y, l2_reg, learning_rate):
+    """The student's step, made 7.3 times as long: a plain gradient step differs from a normalised one
+    only by its length, which the driver rescales."""
+    before = img.detach().clone()
+    class_visualization_update_step(img, model, target_y, l2_reg, learning_rate)
+    with torch.no_grad():
+        img.copy_(before + 7.3 * (img - before))
 
 
-def test_create_class_visualization_same_picture_with_plain_or_normalised_step(model, monkeypatch):
+def test_create_class_visualization_same_picture_whatever_the_step_length(model, monkeypatch):
     settings = dict(size=16, num_iterations=12, learning_rate=2.0, max_jitter=2, generate_plots=False)
     torch.manual_seed(0)
-    normalised = np.asarray(create_class_visualization(3, model, torch.float64, **settings), dtype=int)
-    monkeypatch.setattr(nv, "class_visualization_update_step", _plain_step)
+    normal = np.asarray(create_class_visualization(3, model, torch.float64, **settings), dtype=int)
+    monkeypatch.setattr(nv, "class_visualization_update_step", _longer_step)
     torch.manual_seed(0)
-    plain = np.asarray(create_class_visualization(3, model, torch.float64, **settings), dtype=int)
-    diff = np.abs(plain - normalised).max()
-    assert diff <= 1, f"create_class_visualization: a plain gradient step gives another picture ({diff} grey levels)"
+    longer = np.asarray(create_class_visualization(3, model, torch.float64, **settings), dtype=int)
+    diff = np.abs(longer - normal).max()
+    assert diff <= 1, f"create_class_visualization: a longer step gives another picture ({diff} grey levels)"
 
 
 @pytest.mark.parametrize("size", [(37, 53), (64, 31), (301, 225)])

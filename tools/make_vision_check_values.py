@@ -99,6 +99,21 @@ def net_visualization_values():
     v["step_img"], v["step_target"], v["step_l2_reg"] = img.numpy(), np.array(target), np.array(l2_reg)
     v["step_direction"] = (step / step.norm()).numpy()  # unit vector along the regularised gradient
     v["step_gradient_norm"] = np.array(float((score_grad - 2 * l2_reg * img).norm()))
+    # make_fooling_image on image 0 towards class 1 with steps of 0.2: the solution's image, and the number
+    # of steps the specified loop (check, then a normalised step) takes, written out here.
+    target, lr = 1, 0.2
+    steps, x = 0, X[:1].clone()
+    while True:
+        x.requires_grad_(True)
+        scores = model(x)
+        if scores.argmax(1).item() == target:
+            break
+        (g,) = torch.autograd.grad(scores[0, target], x)
+        x, steps = (x + lr * g / g.norm()).detach(), steps + 1
+    fooled = nv.make_fooling_image(X[:1], target, model, learning_rate=lr, max_iter=1000)
+    assert torch.allclose(fooled, x.detach(), rtol=0, atol=1e-12), "make_fooling_image differs from the loop"
+    v["fool_target"], v["fool_learning_rate"], v["fool_steps"] = np.array(target), np.array(lr), np.array(steps)
+    v["fool_result"] = fooled.numpy()
     return v
 
 

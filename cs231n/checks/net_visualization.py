@@ -1,57 +1,56 @@
-"""Reference computations for the network-visualization checks (notebook and tests).
+"""What the network-visualization checks compare with (notebook and tests).
 
-Written independently of the functions students implement, one image at a time with `.backward()`,
-so that a check compares two different routes to the same numbers. Students never need to read this.
+No saliency map or Grad-CAM is computed here. The checks run the student's functions on a small CNN with
+stored weights (`check_model`) and compare with outputs stored in a file (`expected_values`), the
+instructors' solutions' outputs on these inputs (`tools/make_vision_check_values.py` regenerates it), as
+the classic assignment ships its expected values.
 
-- saliency_reference: max over channels of |d s_y / d pixel|, image by image.
-- grad_cam_reference: Grad-CAM through a forward hook, image by image.
-- update_step_geometry: the direction and length of one class_visualization_update_step, against
-  the gradient of the regularised score.
+- check_model, expected_values: the stored CNN, its images, classes and expected outputs;
+- update_step_geometry: one class_visualization_update_step on the stored image, measured against the
+  stored direction of the regularised gradient;
 - CallLimit: a model wrapper that turns a loop that never stops into a clear error.
 """
 
-import copy
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
+__all__ = ["CallLimit", "StepGeometry", "check_model", "expected_values", "update_step_geometry", "EXPECTED_FILE"]
 
-def saliency_reference(X, y, model):
-    """Saliency maps (N, H, W) of images X (N, 3, H, W) for classes y (N,), one backward per image."""
-    maps = []
-    for i in range(len(X)):
-        x = X[i:i + 1].detach().clone().requires_grad_(True)
-        model(x)[0, int(y[i])].backward()
-        maps.append(x.grad[0].abs().max(dim=0).values)  # (H, W)
-    return torch.stack(maps)
+EXPECTED_FILE = Path(__file__).with_name("net_visualization_expected.npz")
 
 
-def grad_cam_reference(X, y, model, layer):
-    """Grad-CAM maps (N, H, W) in [0, 1], one image at a time, reading `layer`'s output with a hook."""
-    maps, seen = [], []
-    handle = layer.register_forward_hook(lambda module, inputs, output: seen.append(output))
-    try:
-        for i in range(len(X)):
-            seen.clear()
-            x = X[i:i + 1].detach().clone().requires_grad_(True)  # keeps the graph when parameters are frozen
-            score = model(x)[0, int(y[i])]
-            maps.append(_one_grad_cam(seen[0], score, tuple(X.shape[2:])))
-    finally:
-        handle.remove()
-    return torch.stack(maps)
+class CheckNet(nn.Module):
+    """features (conv, ReLU, pool, conv, ReLU) then a head: the shape of SqueezeNet and SceneNet, small."""
+
+    def __init__(self, num_classes=5):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(6, 8, 3, padding=1), nn.ReLU())
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(32, num_classes))
+
+    def forward(self, x):
+        return self.head(self.features(x))
 
 
-def _one_grad_cam(A, score, size):
-    """The Grad-CAM map (H, W) of one image from its activations A (1, K, h, w) and its class score."""
-    A.retain_grad()
-    score.backward()
-    K, h, w = A.shape[1:]
-    weights = A.grad[0].sum(dim=(1, 2)) / (h * w)  # (K,)
-    cam = torch.clamp((weights.view(K, 1, 1) * A[0].detach()).sum(dim=0), min=0)  # (h, w)
-    cam = nn.Upsample(size=size, mode="bilinear", align_corners=False)(cam[None, None])[0, 0]  # (H, W)
-    peak = cam.max()
-    return cam / peak if peak > 0 else cam
+def check_model(weights="stored"):
+    """The check CNN in float64, eval mode, parameters frozen: with the stored weights, with the given
+    {name: array} weights, or (weights=None) with PyTorch's initialisation."""
+    model = CheckNet().double()
+    if weights is not None:
+        if isinstance(weights, str):
+            weights = {k[len("model."):]: v for k, v in expected_values().items() if k.startswith("model.")}
+        model.load_state_dict({k: torch.as_tensor(np.asarray(v), dtype=torch.float64) for k, v in weights.items()})
+    return model.eval().requires_grad_(False)
+
+
+def expected_values():
+    """The stored inputs and expected outputs, {name: tensor} (float64; the classes as int64)."""
+    with np.load(EXPECTED_FILE) as data:
+        return {name: torch.from_numpy(data[name]) for name in data.files}
 
 
 @dataclass
@@ -62,42 +61,26 @@ class StepGeometry:
     length: float         # ||step||
     plain: float          # learning_rate * ||g||, the length of the plain step
     normalised: float     # learning_rate, the length of the normalised step
-    l2_reg: float
-    learning_rate: float
 
     @property
     def length_ok(self):
         return any(abs(self.length - want) <= 1e-6 * want for want in (self.plain, self.normalised))
 
 
-def update_step_geometry(update_step, model, img, target_y=None, learning_rate=0.5):
-    """Run update_step(img, model, target_y, l2_reg, learning_rate) once, in float64 on a copy of the
-    model, and measure the step it took against the gradient of the regularised score.
+def update_step_geometry(update_step, learning_rate=0.5):
+    """Run update_step(img, model, target_y, l2_reg, learning_rate) once on the stored image and check
+    model, and measure the step it took against the stored direction of g.
 
-    l2_reg is chosen so that the L2 term's gradient is as large as the score's: a missing L2 term, a
-    wrong sign or a wrong factor then turns the step well away from g. target_y=None takes the class
-    the model ranks first, whose score has a gradient (a class a final ReLU zeroes out may have none).
-    """
-    model64 = copy.deepcopy(model).double().eval()
-    start = img.detach().clone().double()  # (1, 3, H, W)
-    x = start.clone().requires_grad_(True)
-    scores = model64(x)  # (1, C)
-    if target_y is None:
-        target_y = int(scores.argmax())
-    scores[0, target_y].backward()
-    score_grad = x.grad.detach()
-    if not score_grad.norm() > 0:
-        raise ValueError(f"update_step_geometry: the score of class {target_y} has no gradient at this image; "
-                         f"pick another class")
-    l2_reg = float(score_grad.norm() / (2 * start.norm()))
-    g = score_grad - 2 * l2_reg * start  # d/dI of s_y(I) - l2_reg * ||I||^2
-
+    The stored l2_reg makes the L2 term's gradient as large as the score's: a missing L2 term, a wrong
+    sign or a wrong factor then turns the step well away from g."""
+    v = expected_values()
+    model, start = check_model(), v["step_img"]
     work = start.clone().requires_grad_(True)
-    update_step(work, model64, target_y, l2_reg, learning_rate)
+    update_step(work, model, int(v["step_target"]), float(v["step_l2_reg"]), learning_rate)
     step = (work.detach() - start).flatten()
     length = float(step.norm())
-    cosine = float(step @ g.flatten() / max(length * float(g.norm()), 1e-300))
-    return StepGeometry(cosine, length, learning_rate * float(g.norm()), learning_rate, l2_reg, learning_rate)
+    cosine = float(step @ v["step_direction"].flatten() / max(length, 1e-300))
+    return StepGeometry(cosine, length, learning_rate * float(v["step_gradient_norm"]), learning_rate)
 
 
 class CallLimit(nn.Module):
