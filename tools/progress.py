@@ -6,8 +6,14 @@ A pytest plugin (tests/conftest.py registers it; `-p no:progress` turns it off).
 - records which tests reach which of them while the tests run (each is wrapped in a thin recorder
   before the tests import it);
 - ends the run with one line per function, grouped by notebook: passing, failing (with the first
-  line of its first failing check), or not started (the blank still raises NotImplementedError),
-  and its points from grading/points.toml; then "N of M functions done" and the next one to do;
+  line of its first failing check), blocked (its checks stop in another function that fails), or
+  not started (the blank still raises NotImplementedError), and its points from
+  grading/points.toml; then "N of M functions done" and the next one to do;
+- judges each function on its own: a failing test counts against the function its error came from
+  (the innermost of your functions the exception passed through; the functions that called it are
+  blocked, not failing), or, for a failed comparison, against the functions its message names
+  (all the functions the test reached when it names none). A correct function that shares a test
+  with a blank or wrong one is not marked failing;
 - turns a test that runs past its time limit (pytest-timeout; `timeout` in pyproject.toml, counted
   in CPU time with a wall-clock backstop) into a failure that says so: "timed out after N s: does
   your loop end?".
@@ -26,8 +32,12 @@ import os
 import signal
 import sys
 import threading
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the backport (requirements.txt installs it there)
+    import tomli as tomllib
 
 import pytest
 from markers import BLANK_TEXT, END_MARKER, START_MARKER
@@ -36,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POINTS_FILE = "grading/points.toml"
 TIMEOUT_MESSAGE = "timed out after {seconds:g} s: does your loop end?"
 REACHED_KEY, IMPORT_ERRORS_KEY = "progress-reached", "progress-import-errors"  # in each report's user_properties
+BLAME_KEY = "progress-blame"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,16 +124,29 @@ class _State:
         self.functions = []  # [(path, function, not_started)]
         self.wrapped = []  # [(owner, attribute, original)]
         self.import_errors = {}  # path -> one line
+        self.raised = {}  # test id -> {"exc": the exception, "origin": function, "callers": [function]}
+        self.blame = {}  # test id -> ([functions blamed], [functions blocked])
 
 
 def _recorder(state, function, original):
     @functools.wraps(original)
     def wrapper(*args, **kwargs):
-        if state.test is not None:
-            seen = state.reached.setdefault(state.test, [])
+        test = state.test
+        if test is not None:
+            seen = state.reached.setdefault(test, [])
             if function not in seen:
                 seen.append(function)
-        return original(*args, **kwargs)
+        try:
+            return original(*args, **kwargs)
+        except BaseException as e:
+            if test is not None:
+                record = state.raised.get(test)
+                if record is not None and record["exc"] is e:
+                    if function not in record["callers"] and function != record["origin"]:
+                        record["callers"].append(function)
+                else:
+                    state.raised[test] = {"exc": e, "origin": function, "callers": []}
+            raise
 
     return wrapper
 
@@ -223,7 +247,19 @@ class ProgressPlugin:
         reach the controller, which prints the report."""
         outcome = yield
         report = outcome.get_result()
-        report.user_properties.append((REACHED_KEY, list(self.state.reached.get(item.nodeid, []))))
+        reached = list(self.state.reached.get(item.nodeid, []))
+        if report.failed:
+            exc = call.excinfo.value if call.excinfo is not None else None
+            record = self.state.raised.get(item.nodeid)
+            if exc is not None and record is not None and record["exc"] is exc:
+                blame = ([record["origin"]], list(record["callers"]))
+            else:
+                text = str(exc) if exc is not None else str(getattr(report, "longrepr", ""))
+                named = [f for f in reached if _names(text, f)]
+                blame = (named or reached, [])
+            report.user_properties.append((BLAME_KEY, blame))
+        self.state.raised.pop(item.nodeid, None) if call.when == "teardown" else None
+        report.user_properties.append((REACHED_KEY, reached))
         report.user_properties.append((IMPORT_ERRORS_KEY, dict(self.state.import_errors)))
 
     def pytest_runtest_logstart(self, nodeid, location):
@@ -240,6 +276,8 @@ class ProgressPlugin:
                 seen.extend(f for f in value if f not in seen)
             elif key == IMPORT_ERRORS_KEY:
                 self.state.import_errors.update(value)
+            elif key == BLAME_KEY and nodeid not in self.state.blame:
+                self.state.blame[nodeid] = (list(value[0]), list(value[1]))
         if nodeid not in self.state.outcomes:
             self.state.order.append(nodeid)
             self.state.outcomes[nodeid] = ("passed", "")
@@ -282,15 +320,25 @@ class ProgressPlugin:
         for path, function, not_started in self.state.functions:
             notebook, points = where.get(function, ("(not in grading/points.toml)", 0))
             tests = by_function.get(function, [])
-            failed = [t for t in tests if self.state.outcomes.get(t, ("",))[0] == "failed"]
+            outcome = {t: self.state.outcomes.get(t, ("",))[0] for t in tests}
+            failed = [t for t in tests if outcome[t] == "failed" and function in self.state.blame.get(t, ([], []))[0]]
+            blocked = [t for t in tests if outcome[t] == "failed" and function in self.state.blame.get(t, ([], []))[1]]
+            passed = [t for t in tests if outcome[t] == "passed"]
+            elsewhere = [t for t in tests if outcome[t] == "failed" and t not in failed and t not in blocked]
             if not_started:
                 status, detail = "not started", "still raises NotImplementedError"
             elif path in self.state.import_errors:
                 status, detail = "failing", f"{path} does not import: {self.state.import_errors[path]}"
             elif failed:
                 status, detail = "failing", self.state.outcomes[failed[0]][1]
-            elif tests:
-                status, detail = "passing", f"{len(tests)} test(s)"
+            elif blocked:
+                waits = self.state.blame[blocked[0]][0][0]
+                status, detail = "blocked", f"its checks stop in {waits}, which fails; fix that first"
+            elif passed:
+                status, detail = "passing", f"{len(passed)} test(s)"
+            elif elsewhere:
+                status, detail = "not checked", (f"its tests failed in {', '.join(self.state.blame[elsewhere[0]][0])}"
+                                                 " before checking it")
             else:
                 status, detail = "not checked", "no test reached it in this run"
             rows.append({"path": path, "function": function, "notebook": notebook, "points": points,
@@ -301,7 +349,14 @@ class ProgressPlugin:
         return rows
 
 
-_MARK = {"passing": "[x]", "failing": "[!]", "not started": "[ ]", "not checked": "[?]"}
+_MARK = {"passing": "[x]", "failing": "[!]", "blocked": "[~]", "not started": "[ ]", "not checked": "[?]"}
+
+
+def _names(text, function):
+    """Whether a failure message names the function (as a word: rnn_forward is not rnn_step_forward)."""
+    import re
+
+    return re.search(r"(?<![\w.])" + re.escape(function) + r"(?!\w)", text) is not None
 
 
 def _pts(x):
@@ -328,14 +383,15 @@ def write_report(tr, rows):
     earned, total = sum(r["points"] for r in done), sum(r["points"] for r in rows)
     tr.write_line(f"{len(done)} of {len(rows)} functions done ({_pts(earned)} of {_pts(total)} points from "
                   "tests; notebooks and inline answers are graded on submission)", bold=True)
-    todo = next((r for r in rows if r["status"] in ("failing", "not started")), None) or \
+    todo = next((r for r in rows if r["status"] in ("failing", "not started", "blocked")), None) or \
         next((r for r in rows if r["status"] != "passing"), None)
     unchecked = [r for r in rows if r["status"] == "not checked"]
     if todo is not None and todo["status"] == "not checked":
         tr.write_line(f"every function this run checked passes; {len(unchecked)} were not checked: run `make test` "
                       "to check them all")
     elif todo is not None:
-        why = {"failing": "it fails", "not started": "not started yet"}.get(todo["status"], "not checked yet")
+        why = {"failing": "it fails", "not started": "not started yet",
+               "blocked": todo["detail"]}.get(todo["status"], "not checked yet")
         tr.write_line(f"next: {todo['function']} in {todo['path']} ({why}; its tests: "
                       f"{'make test' if not todo['tests'] else 'pytest ' + todo['tests'][0]})")
     else:
