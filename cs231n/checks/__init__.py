@@ -4,14 +4,22 @@ A cell that runs several checks wraps them in ``with check_all():`` so every che
 before the cell stops: a failing ``dx`` no longer hides ``dWx``, ``dWh`` and ``db``. Each check takes
 an optional ``hint``, one line naming the likely mistake, printed only when the check fails.
 
-The references the checks compare with, one module per notebook (the student never needs to read them):
+What the checks compare with, one module per notebook (the student never needs to read them):
 
 - :mod:`cs231n.checks.captioning`: torch RNN/LSTM cells as a reference decoder for ``sample``;
 - :mod:`cs231n.checks.transformer`: ``nn.MultiheadAttention`` / ``nn.TransformerDecoder`` with our
   weights, the positional-encoding formula, per-head attention weights, a dropout probe;
-- :mod:`cs231n.checks.net_visualization`: saliency and Grad-CAM references, the geometry of an update
-  step, ``CallLimit`` (a model that stops a runaway loop);
-- :mod:`cs231n.checks.style_transfer`: ``loss_value``, a loss as a float whatever shape it comes in.
+- :mod:`cs231n.checks.net_visualization`: a small CNN with stored weights and the expected saliency maps,
+  Grad-CAM maps, gradient direction and fooling image on its images (``net_visualization_expected.npz``),
+  the geometry of an update step, ``CallLimit`` (a model that stops a runaway loop);
+- :mod:`cs231n.checks.style_transfer`: ``loss_value``, a loss as a float whatever shape it comes in, and the
+  losses' expected values and input gradients on fixed inputs (``style_transfer_expected.npz``);
+- :mod:`cs231n.checks.gan`: the layers a network is built from, the gradient a loss sends to its scores;
+- :mod:`cs231n.checks.gradients`: the gradient a function sends back to its inputs, tolerances by dtype.
+
+The stored values are the course solutions' outputs (``tools/make_vision_check_values.py`` writes them in
+the instructors' repository), as the classic assignment ships its ``*-checks.npz`` files: nothing here
+computes what a blank computes.
 
 Modules here import only ``cs231n.checks``.
 """
