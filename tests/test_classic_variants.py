@@ -200,6 +200,14 @@ VARIANTS["captioning numpy: loops, in-place backward passes, float64 LSTM, sampl
     **_CAPTIONING_COVER,
 }
 
+# The word embedding alone, with `N, T = x.shape` as its docstring allows, under our sample,
+# _decode_step and beam search: the given decoding calls it with (N, 1) words, never (N,).
+_WORD_EMBEDDING_NT = {name: _NUMPY_LAYERS_CLASSIC[name] for name in ("word_embedding_forward", "word_embedding_backward")}
+VARIANTS["captioning numpy: word embedding that unpacks N, T = x.shape, with the given decoding"] = {
+    "replacements": {"rnn_layers.py": _WORD_EMBEDDING_NT},
+    **_CAPTIONING_COVER,
+}
+
 # Wrong solutions must still fail: (replacements, test files, notebook, what the failure names).
 _CAPTIONING_WRONG = {
     "rnn_step_backward without the tanh derivative": (
@@ -219,6 +227,20 @@ _CAPTIONING_WRONG = {
         {"classifiers/rnn.py": {"CaptioningRNN._decode_step": _CAPTIONING_RNN_CLASSIC["CaptioningRNN._decode_step"].replace(
             ' + self.params["b_vocab"]', "")}},
         "LSTM_Captioning.ipynb", "CaptioningRNN._decode_step (lstm) log-probabilities"),
+    "word embedding with N, T = x.shape whose backward keeps one gradient per repeated word": (
+        {"rnn_layers.py": dict(_WORD_EMBEDDING_NT, word_embedding_backward='''
+def word_embedding_backward(dout, cache):
+    x, W = cache
+    dW = np.zeros_like(W, dtype=np.float64)
+    dW[x] += dout  # buffered: a repeated word keeps one of its gradients
+    return dW
+''')},
+        "RNN_Captioning.ipynb", "word_embedding_backward dW"),
+    "_decode_step scaling its scores (a temperature: the same greedy words, other log-probabilities)": (
+        {"classifiers/rnn.py": {"CaptioningRNN._decode_step": _CAPTIONING_RNN_CLASSIC["CaptioningRNN._decode_step"].replace(
+            'scores = next_h.dot(self.params["W_vocab"]) + self.params["b_vocab"]',
+            'scores = 0.5 * (next_h.dot(self.params["W_vocab"]) + self.params["b_vocab"])')}},
+        "RNN_Captioning.ipynb", "CaptioningRNN._decode_step log-probabilities"),
 }
 
 
@@ -434,7 +456,9 @@ def test_transformer_notebook_comparison_leaves_out_an_unimplemented_rnn(tmp_pat
 # Network visualization (net_visualization_pytorch.py)
 # --------------------------------------------------------------------------------------------------
 
-_NETVIS_COVER = {"tests": ["tests/test_net_visualization.py"], "notebooks": ["Network_Visualization.ipynb"]}
+_NETVIS_COVER = {"tests": ["tests/test_net_visualization.py", "tests/test_mistakes_net_visualization.py",
+                           "tests/test_real_model_path.py"],
+                 "notebooks": ["Network_Visualization.ipynb"]}
 
 # The way published classic solutions write the four blanks (the given code around them unchanged):
 # gather then backward with X.grad; a `while True` loop until the model is fooled, updating .data and
@@ -515,11 +539,32 @@ VARIANTS["network visualization: gather and backward, while True until fooled, p
     **_NETVIS_COVER,
 }
 
+# The other classic loop: `while pred != target`, the prediction taken before each step, no max_iter, and
+# the classic's own check (no message of ours when it is not fooled: it simply loops until it is).
+_FOOLING_WHILE_PRED = '''
+def make_fooling_image(X, target_y, model, *, learning_rate=1.0, max_iter=100):
+    X_fooling = X.clone()
+    X_fooling = X_fooling.requires_grad_()
+    _, pred = torch.max(model(X_fooling), 1)
+    while pred.item() != target_y:
+        score = model(X_fooling)[0, target_y]
+        score.backward()
+        with torch.no_grad():
+            X_fooling += learning_rate * X_fooling.grad / X_fooling.grad.norm()
+            X_fooling.grad.zero_()
+        _, pred = torch.max(model(X_fooling), 1)
+    return X_fooling.detach()
+'''
+VARIANTS["network visualization: while pred != target, no max_iter"] = {
+    "replacements": {"net_visualization_pytorch.py": {"make_fooling_image": _FOOLING_WHILE_PRED}},
+    **_NETVIS_COVER,
+}
+
 # Wrong solutions must still fail, in the unit tests and in the notebook: (function, wrong source, what
 # the notebook output then says).
 _NETVIS_WRONG = {
     "saliency without the absolute value": (
-        "compute_saliency_maps", ("X.grad.data.abs()", "X.grad.data"), "compute_saliency_maps vs reference: "),
+        "compute_saliency_maps", ("X.grad.data.abs()", "X.grad.data"), "compute_saliency_maps vs stored maps"),
     "fooling by gradient descent, which never fools": (
         "make_fooling_image", ("X_fooling.data += dX", "X_fooling.data -= dX"),
         "make_fooling_image called the model 1000 times without stopping"),
@@ -527,7 +572,7 @@ _NETVIS_WRONG = {
         "class_visualization_update_step", ("- l2_reg * img.norm() ** 2", "+ l2_reg * img.norm() ** 2"),
         "class_visualization_update_step direction: "),
     "Grad-CAM with max-pooled instead of averaged gradients": (
-        "grad_cam", ("grads.mean(dim=(1, 2))", "grads.amax(dim=(1, 2))"), "grad_cam vs reference (true class): "),
+        "grad_cam", ("grads.mean(dim=(1, 2))", "grads.amax(dim=(1, 2))"), "grad_cam vs stored maps"),
 }
 
 
@@ -608,12 +653,67 @@ def tv_loss(img, tv_weight):
 ''',
     }
     root = package_with({"style_transfer_pytorch.py": wrong}, tmp_path)
-    for test in ("test_style_loss_matches_loop_reference", "test_tv_loss_matches_loop_on_rgb_batch"):
+    for test in ("test_style_loss_and_its_gradient_match_stored_values",
+                 "test_tv_loss_and_its_gradient_match_stored_values"):
         ok, out = run_pytest(root, [f"tests/test_style_transfer.py::{test}"])
         assert not ok, f"a wrong style_loss/tv_loss passes {test}:\n{out}"
     ok, out = run_notebook_checks(root, "Style_Transfer.ipynb")
-    assert not ok and "style_loss vs numpy loop over layers" in out and "FAIL" in out, (
+    assert not ok and "style_loss value" in out and "FAIL" in out, (
         f"a wrong style_loss passes the notebook's checks:\n{out}")
+
+
+# A float32 Gram matrix (the classic pipeline is float32; a classic solution builds it with .type(dtype))
+# passes, within float32 rounding; the same float32 code with a mistake near it still fails.
+_GRAM_FLOAT32 = '''
+def gram_matrix(features, normalize=True):
+    N, C, H, W = features.size()
+    flat = features.view(N, C, H * W).type(dtype)  # float32, whatever comes in
+    gram = torch.bmm(flat, flat.transpose(1, 2))
+    if normalize:
+        gram = gram / (H * W * C)
+    return gram
+'''
+VARIANTS["style transfer: a float32 Gram matrix"] = {
+    "replacements": {"style_transfer_pytorch.py": {"gram_matrix": _GRAM_FLOAT32}},
+    "tests": ["tests/test_style_transfer.py"],
+    "notebooks": ["Style_Transfer.ipynb"],
+}
+
+# Mistakes that keep every value and break only the gradient an optimiser follows, or keep float32 rounding
+# and miss the normalisation: (replacements, a test that must fail, what the notebook must print).
+_STYLE_WRONG = {
+    "float32 Gram matrix divided by H*W only": (
+        {"gram_matrix": _GRAM_FLOAT32.replace("gram / (H * W * C)", "gram / (H * W)")},
+        "test_gram_matrix_matches_stored_values_on_non_square_batch", "gram_matrix(normalize=True)"),
+    "style loss whose Gram matrices are detached": (
+        {"style_loss": '''
+def style_loss(feats, style_layers, style_targets, style_weights):
+    loss = 0
+    for i, layer in enumerate(style_layers):
+        G = gram_matrix(feats[layer]).detach()  # the value stays, the gradient is gone
+        loss = loss + style_weights[i] * torch.sum((G - style_targets[i]) ** 2)
+    return loss + 0 * feats[style_layers[0]].sum()
+'''}, "test_style_loss_and_its_gradient_match_stored_values", "style_loss gradient w.r.t. the features of layer 0"),
+    "tv loss with one direction detached": (
+        {"tv_loss": '''
+def tv_loss(img, tv_weight):
+    h_var = torch.sum((img[:, :, 1:, :] - img[:, :, :-1, :]) ** 2)
+    w_var = torch.sum((img[:, :, :, 1:] - img[:, :, :, :-1]) ** 2).detach()
+    return tv_weight * (h_var + w_var)
+'''}, "test_tv_loss_and_its_gradient_match_stored_values", "tv_loss gradient w.r.t. the image"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(_STYLE_WRONG))
+def test_style_transfer_wrong_variant_near_a_right_one_fails(name, tmp_path):
+    replacements, test, failing_check = _STYLE_WRONG[name]
+    root = package_with({"style_transfer_pytorch.py": replacements}, tmp_path)
+    ok, out = run_pytest(root, [f"tests/test_style_transfer.py::{test}"])
+    assert not ok, f"a wrong variant ('{name}') passes {test}:\n{out}"
+    ok, out = run_notebook_checks(root, "Style_Transfer.ipynb")
+    assert not ok and f"{failing_check}" in out and "FAIL" in out, (
+        f"a wrong variant ('{name}') passes the check cells of Style_Transfer.ipynb, or fails elsewhere:\n{out}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -739,11 +839,97 @@ _GAN_CLASSIC = {
     return ((gradients.norm(2, dim=1) - 1) ** 2).mean()
 """,
 }
-VARIANTS["gan: classic-style solutions"] = {
-    "replacements": {"gan_pytorch.py": _GAN_CLASSIC},
-    "tests": ["tests/test_gan.py"],
-    "notebooks": ["Generative_Adversarial_Networks.ipynb"],
+_GAN_COVER = {"tests": ["tests/test_gan.py", "tests/test_mistakes_gan.py",
+                        "tests/test_classic_api.py::test_gan_classic_return_types"],
+              "notebooks": ["Generative_Adversarial_Networks.ipynb"]}
+VARIANTS["gan: classic-style solutions"] = {"replacements": {"gan_pytorch.py": _GAN_CLASSIC}, **_GAN_COVER}
+
+# The 2022-2024 editions: bce_loss is given as BCEWithLogitsLoss on input.squeeze() (so targets are (N,)),
+# the losses build (N,) targets as the classic docstring's (N,) logits ask, and the DCGAN discriminator
+# has no Unflatten (run_a_gan hands it (N, 1, 28, 28)).
+_GAN_2022 = {
+    "bce_loss": """def bce_loss(input, target):
+    bce = nn.BCEWithLogitsLoss()
+    return bce(input.squeeze(), target)
+""",
+    "discriminator_loss": """def discriminator_loss(logits_real, logits_fake):
+    N = logits_real.shape[0]
+    real_labels = torch.ones(N).type(dtype)
+    fake_labels = torch.zeros(N).type(dtype)
+    return bce_loss(logits_real, real_labels) + bce_loss(logits_fake, fake_labels)
+""",
+    "generator_loss": """def generator_loss(logits_fake):
+    N = logits_fake.shape[0]
+    return bce_loss(logits_fake, torch.ones(N).type(dtype))
+""",
+    "build_dc_classifier": """def build_dc_classifier(batch_size):
+    return nn.Sequential(
+        nn.Conv2d(1, 32, kernel_size=5, stride=1),
+        nn.LeakyReLU(0.01),
+        nn.MaxPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(32, 64, kernel_size=5, stride=1),
+        nn.LeakyReLU(0.01),
+        nn.MaxPool2d(kernel_size=2, stride=2),
+        Flatten(),
+        nn.Linear(4 * 4 * 64, 4 * 4 * 64),
+        nn.LeakyReLU(0.01),
+        nn.Linear(4 * 4 * 64, 1),
+    )
+""",
 }
+VARIANTS["gan: the 2022-2024 given bce_loss, (N,) targets, DCGAN discriminator without Unflatten"] = {
+    "replacements": {"gan_pytorch.py": _GAN_2022}, **_GAN_COVER}
+
+# Wrong networks and noise next to the right ones: each must fail the notebook's checks (and test_gan.py).
+def _swap(src, old, new):
+    """src with old replaced by new; old must occur exactly once (a wrong variant differs from the right one)."""
+    assert src.count(old) == 1, f"test set-up: {old!r} occurs {src.count(old)} times"
+    return src.replace(old, new)
+
+
+_GAN_WRONG_NEAR = {
+    "generator without Tanh": (
+        {"generator": _swap(_GAN_CLASSIC["generator"], "        nn.Linear(1024, 784),\n        nn.Tanh(),\n",
+                            "        nn.Linear(1024, 784),\n")},
+        "generator(4) layers"),
+    "discriminator with ReLU instead of LeakyReLU": (
+        {"discriminator": _swap(_GAN_CLASSIC["discriminator"], "nn.Linear(784, 256),\n        nn.LeakyReLU(0.01, inplace=True)",
+                                "nn.Linear(784, 256),\n        nn.ReLU()")},
+        "discriminator() layers"),
+    "DCGAN generator with BatchNorm before ReLU": (
+        {"build_dc_generator": _swap(
+            _GAN_CLASSIC["build_dc_generator"], "        nn.ReLU(inplace=True),\n        nn.BatchNorm2d(64),", "        nn.BatchNorm2d(64),\n        nn.ReLU(inplace=True),")},
+        "build_dc_generator layers"),
+    "2022-2024 DCGAN discriminator with ReLU": (
+        {"build_dc_classifier": _swap(_GAN_2022["build_dc_classifier"], "nn.Conv2d(1, 32, kernel_size=5, stride=1),\n        nn.LeakyReLU(0.01)",
+                                      "nn.Conv2d(1, 32, kernel_size=5, stride=1),\n        nn.ReLU()")},
+        "build_dc_classifier layers"),
+    "noise clamp(randn, -1, 1)": (
+        {"sample_noise": _swap(_GAN_CLASSIC["sample_noise"], "torch.rand(batch_size, dim) * 2 - 1",
+                               "torch.clamp(torch.randn(batch_size, dim), -1, 1)")},
+        "sample_noise is uniform"),
+    "2022-2024 losses with the labels swapped": (
+        {**_GAN_2022, "discriminator_loss": _swap(_GAN_2022["discriminator_loss"],
+            "bce_loss(logits_real, real_labels) + bce_loss(logits_fake, fake_labels)",
+            "bce_loss(logits_real, fake_labels) + bce_loss(logits_fake, real_labels)")},
+        "discriminator_loss vs classic value"),
+    "discriminator loss with the fake logits detached": (
+        {"discriminator_loss": _swap(_GAN_CLASSIC["discriminator_loss"],
+            "bce_loss(logits_fake, 1 - true_labels)", "bce_loss(logits_fake.detach(), 1 - true_labels)")},
+        "d discriminator_loss / d logits_fake"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(_GAN_WRONG_NEAR))
+def test_gan_wrong_variant_near_a_right_one_fails(name, tmp_path):
+    replacements, failing_check = _GAN_WRONG_NEAR[name]
+    root = package_with({"gan_pytorch.py": replacements}, tmp_path)
+    ok, out = run_pytest(root, _GAN_COVER["tests"])
+    assert not ok, f"a wrong variant ('{name}') passes {_GAN_COVER['tests']}:\n{out}"
+    ok, out = run_notebook_checks(root, "Generative_Adversarial_Networks.ipynb")
+    assert not ok and f"{failing_check}:" in out and "FAIL" in out, (
+        f"a wrong variant ('{name}') passes the check cells of the GAN notebook, or fails elsewhere:\n{out}")
 
 # Wrong solutions the notebook's checks must catch (issue 11, G3): a penalty that the critic cannot
 # learn from (no create_graph) and one interpolation weight for the whole batch.
