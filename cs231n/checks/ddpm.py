@@ -8,7 +8,7 @@ The file holds two sets of values:
   random draw of dropout and of the condition drop and are not reproducible across PyTorch builds
   (see the notebook).
 - "eval": the same checks in evaluation mode (no dropout, no condition drop), so that only the order
-  of the draws the functions are specified to make matters; tools/ddpm_check_values.py writes them from
+  of the draws the functions are specified to make matters; tools/make_ddpm_check_values.py writes them from
   the instructors' solutions, and an instructor-only test keeps them current.
 
 The builders take the student's classes as arguments: this module imports nothing of the assignment.

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Write cs231n/checks/ddpm_values.json: the DDPM notebook's expected check values.
 
-    python tools/ddpm_check_values.py [--check]
+    python tools/make_ddpm_check_values.py [--check]
 
 "course_2025" holds the values printed in the 2025 course notebook (copied facts, never computed);
 "eval" the same checks run in evaluation mode with this repository's solutions (the inputs come from
 cs231n.checks.ddpm, so notebook, tests and this tool build them alike). --check compares the file with
-freshly computed values and exits 1 when they differ (tests/test_ddpm_values.py runs it).
+freshly computed values and exits 1 when they differ (tests/test_ddpm_check_values.py runs it).
 
 Instructor-only: it runs the solutions.
 """
@@ -57,10 +57,10 @@ def eval_values():
     return out
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare with the file instead of writing it")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
     values = {"course_2025": COURSE_2025, "eval": eval_values()}
     if args.check:
@@ -68,7 +68,7 @@ def main():
         bad = [k for k in values["eval"] if not np.allclose(old["eval"].get(k), values["eval"][k], rtol=1e-5, atol=1e-7)]
         bad += ["course_2025"] if old["course_2025"] != COURSE_2025 else []
         if bad:
-            sys.exit(f"{chk.VALUES_PATH} is stale for {bad}: run python tools/ddpm_check_values.py")
+            sys.exit(f"{chk.VALUES_PATH} is stale for {bad}: run python tools/make_ddpm_check_values.py")
         print(f"{chk.VALUES_PATH}: current")
         return
     chk.VALUES_PATH.write_text(json.dumps(values, indent=1) + "\n")
