@@ -6,9 +6,11 @@ an optional ``hint``, one line naming the likely mistake, printed only when the 
 
 What the checks compare with, one module per notebook (the student never needs to read them):
 
-- :mod:`cs231n.checks.captioning`: torch RNN/LSTM cells as a reference decoder for ``sample``;
-- :mod:`cs231n.checks.transformer`: ``nn.MultiheadAttention`` / ``nn.TransformerDecoder`` with our
-  weights, the positional-encoding formula, per-head attention weights, a dropout probe;
+- :mod:`cs231n.checks.captioning`: stored decoding cases of CaptioningRNN (weights, inputs, the expected
+  log-probabilities, states and greedy captions: ``captioning_values.npz``);
+- :mod:`cs231n.checks.transformer`: ``nn.MultiheadAttention`` with our weights, per-head attention
+  weights, a dropout probe, and stored positional encodings and a CaptioningTransformer case
+  (``transformer_values.npz``);
 - :mod:`cs231n.checks.net_visualization`: a small CNN with stored weights and the expected saliency maps,
   Grad-CAM maps, gradient direction and fooling image on its images (``net_visualization_expected.npz``),
   the geometry of an update step, ``CallLimit`` (a model that stops a runaway loop);
