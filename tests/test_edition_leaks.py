@@ -10,7 +10,7 @@ two detectors whose every hit must be reviewed by hand:
   powers, exp/log/tanh, ...; see ARRAY_OPS). A function with at least MIN_ARRAY_OPS of them that calls
   no blanked function is a candidate reference: it computes something array-shaped without the
   student's code. So is any function anywhere in the edition named after a blank or called
-  *reference*/*solution*. A candidate passes only when REVIEWED_FUNCTIONS lists it with the reason it
+  *reference*/*solution*, unless it refers to a blank (a test helper or a driver runs the student's code). A candidate passes only when REVIEWED_FUNCTIONS lists it with the reason it
   is not the assignment written out (a library oracle such as torch.nn.LSTM, autograd, numeric
   gradients, a closed form of a special case, a helper that only arranges data).
 - Notebook checks. The expected value of every check in the edition's notebooks (the third argument of
@@ -45,6 +45,7 @@ ARRAY_OPS = {
     "roll", "flip", "gather", "trace", "grad",
 }
 MIN_ARRAY_OPS = 2
+MIN_WORD = 8  # blank names shorter than this, without an underscore, are too common to search for (_telling)
 # Words in a function's name that say it is a reference (besides the blanks' own names).
 REFERENCE_WORDS = ("reference", "solution")
 # Where the array-operation detector looks (the given modules' classic code is not searched).
@@ -67,12 +68,30 @@ REVIEWED_FUNCTIONS = {
         "(the L2 term's gradient is the closed form 2 l2_reg I); it takes no step of its own",
     "cs231n/checks/captioning.py::log_softmax":
         "the log-probabilities beam search (given code) ranks by; no blank computes them",
+    "cs231n/checks/ddpm.py::q_sample_inputs": "the inputs of the course's q_sample check, nothing computed",
+    "cs231n/checks/gradients.py::input_gradients": "autograd's gradients of the student's function (oracle)",
+    "cs231n/checks/gradients.py::scaled_error": "an error measure of two arrays",
+    "cs231n/checks/transformer.py::stored_positional_encoding":
+        "reads the stored table of encodings (values, not code)",
+    "cs231n/checks/vit.py::torch_reference_encoder_layer":
+        "torch.nn.TransformerEncoderLayer holding the student's weights (library oracle)",
+    "cs231n/checks/vit.py::torch_reference_decoder_layer":
+        "torch.nn.TransformerDecoderLayer holding the student's weights (library oracle)",
+    "cs231n/checks/vit.py::conv_reference_patches":
+        "patch embedding as one strided torch convolution, another method than the blank's reshape",
+    "cs231n/checks/vit.py::attention_rollout": "attention rollout for a figure; no blank computes it",
     "cs231n/metrics/bleu.py::image_references": "BLEU's reference captions (a metric, not a blank)",
     "cs231n/metrics/frechet.py::generator_distance": "the Frechet distance of a generator's samples (a metric)",
     "tools/progress.py::write_report": "column widths of the progress report",
     "assignment3/Generative_Adversarial_Networks.ipynb::HalfSquare.forward":
         "a critic 0.5 ||x||^2 whose input gradient is x: the closed form the gradient penalty check uses",
     "tests/test_captioning_transformer.py::_log_prob": "log-probability from the student's model's own scores",
+    "tests/test_decoder_layer.py::_max_abs": "the largest absolute difference of two tensors",
+    "tests/test_real_model_path.py::_Foolable.__init__":
+        "a stand-in classifier that a few ascent steps can fool, for the real-model path tests",
+    "tests/test_gan.py::_score_grads": "autograd's gradients of a loss function it is given",
+    "tests/test_vit.py::_max_abs": "the largest absolute difference of two tensors",
+    "assignment3/Network_Visualization.ipynb::correlation": "Pearson correlation of two maps, for the text",
     "tests/test_net_visualization.py::_gradient_of_regularised_score":
         "autograd's gradient of the regularised score, the oracle the step is compared with",
     "tests/test_real_model_path.py::_serve_weights": "serves weight files to a local server",
@@ -100,16 +119,40 @@ def _snake(name):
 
 def blank_words(functions):
     """The names a reference of these blanks would carry: 'tv_loss', 'grad_cam', 'positional_encoding'...
-    (a method gives its class's name; generic method names such as forward or loss give none)."""
+    (a method gives its class's name too). Names shorter than MIN_WORD characters (forward, loss, train,
+    getitem) and special methods are too common to say anything (see _telling)."""
     words = set()
     for qualified in functions:
         cls, _, name = qualified.rpartition(".")
         if cls:
             words.add(_snake(cls))
-        name = name.strip("_")
-        if name and name not in {"init", "forward", "loss", "sample", "call"}:
-            words.add(name)
-    return words
+        if not name.startswith("__"):
+            words.add(name.strip("_"))
+    return {w for w in words if _telling(w)}
+
+
+def _telling(name):
+    """A name specific enough to search for: with an underscore inside, or MIN_WORD characters long."""
+    return "_" in name.strip("_") or len(name) >= MIN_WORD
+
+
+def blank_callables(functions):
+    """The names by which code calls these blanks: their classes (a constructor runs __init__ and the
+    object's forward) and their own names when specific enough (not train, sim, forward, loss)."""
+    names = set()
+    for qualified in functions:
+        cls, _, name = qualified.rpartition(".")
+        if cls:
+            names.add(cls.rpartition(".")[2])
+        if not name.startswith("__") and _telling(name):
+            names.add(name)
+    return names
+
+
+def _mentions(tree, names):
+    """True when tree refers to one of `names` (a call, an alias such as `forward = lstm_forward`, a method)."""
+    return any((isinstance(n, ast.Name) and n.id in names) or (isinstance(n, ast.Attribute) and n.attr in names)
+               for n in ast.walk(tree))
 
 
 def _called_name(call):
@@ -181,7 +224,7 @@ def suspect_functions(root, blanked, student_modules):
     blanked: the blanked functions' qualified names; student_modules: the files holding the blanks
     (their own functions are the assignment and are not searched)."""
     words = blank_words(blanked)
-    short = {name.rpartition(".")[2] for name in blanked}
+    short = blank_callables(blanked)
     suspects = {}
     for rel, where, tree in _parsed_files(root):
         if rel in student_modules:
@@ -190,18 +233,17 @@ def suspect_functions(root, blanked, student_modules):
         for name, node in _functions(tree):
             if name.rpartition(".")[2].startswith("test_"):
                 continue
+            if _mentions(node, short):
+                continue  # it runs the student's code (a test helper, a driver), it does not replace it
             low = name.lower()
             named = sorted(w for w in words | set(REFERENCE_WORDS) if w in low)
             key = f"{rel}::{name}"
             if named:
                 suspects[key] = f"{where}: {name} is named after {', '.join(named)}"
                 continue
-            if not scored:
-                continue
-            calls_blank = any(isinstance(n, ast.Call) and _called_name(n) in short for n in ast.walk(node))
             ops = array_ops(node.body)
-            if ops >= MIN_ARRAY_OPS and not calls_blank:
-                suspects[key] = f"{where}: {name} performs {ops} array operations without calling any blank"
+            if scored and ops >= MIN_ARRAY_OPS:
+                suspects[key] = f"{where}: {name} performs {ops} array operations without referring to any blank"
     return suspects
 
 
@@ -260,7 +302,7 @@ def suspect_checks(root, blanked):
     """{"notebook: label": why} of every notebook check under root whose expected value is computed with
     MIN_ARRAY_OPS or more array operations. What a blank returns counts as given (the student's side of a
     comparison, or an input such as the style targets), and the operations inside its call do not count."""
-    short = {name.rpartition(".")[2] for name in blanked}
+    short = blank_callables(blanked)
     suspects = {}
     for file in sorted(root.rglob("*.ipynb")):
         rel = file.relative_to(root).as_posix()
@@ -412,7 +454,10 @@ def test_stored_values_closed_forms_and_oracles_pass_the_notebook_check(tmp_path
     assert suspect_checks(root, BLANKS) == {}
 
 
-def test_blank_words_name_functions_and_classes_of_methods():
-    assert blank_words({"tv_loss", "PositionalEncoding.__init__", "CaptioningRNN._decode_step",
-                        "MultiHeadAttention.forward"}) == {"tv_loss", "positional_encoding", "captioning_rnn",
-                                                           "decode_step", "multi_head_attention"}
+def test_blank_words_and_callables_leave_out_common_names():
+    blanks = {"tv_loss", "PositionalEncoding.__init__", "CaptioningRNN._decode_step", "Solver.train",
+              "MultiHeadAttention.forward", "CIFAR10Pair.__getitem__", "sim", "discriminator"}
+    assert blank_words(blanks) == {"tv_loss", "positional_encoding", "captioning_rnn", "decode_step",
+                                   "multi_head_attention", "cifar10_pair", "discriminator"}
+    assert blank_callables(blanks) == {"tv_loss", "PositionalEncoding", "CaptioningRNN", "_decode_step", "Solver",
+                                       "MultiHeadAttention", "CIFAR10Pair", "discriminator"}
