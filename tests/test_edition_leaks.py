@@ -7,12 +7,13 @@ two detectors whose every hit must be reviewed by hand:
 
 - Functions. Every function (and method) defined in the edition's cs231n/checks/, tests/ and tools/ and
   in the notebooks' code cells is scored by the array operations it performs (reductions, products,
-  powers, exp/log/tanh, ...; see ARRAY_OPS). A function with at least MIN_ARRAY_OPS of them that calls
-  no blanked function is a candidate reference: it computes something array-shaped without the
-  student's code. So is any function anywhere in the edition named after a blank or called
-  *reference*/*solution*, unless it refers to a blank (a test helper or a driver runs the student's code). A candidate passes only when REVIEWED_FUNCTIONS lists it with the reason it
-  is not the assignment written out (a library oracle such as torch.nn.LSTM, autograd, numeric
-  gradients, a closed form of a special case, a helper that only arranges data).
+  powers, exp/log/tanh, ...; see ARRAY_OPS). A function with at least MIN_ARRAY_OPS of them that never
+  refers to a blank (by call, alias or class) is a candidate reference: it computes something
+  array-shaped without the student's code. So is any function anywhere in the edition named after a
+  blank or called *reference*/*solution* that never refers to a blank (test helpers and grading
+  drivers that run the student's code do). A candidate passes only when REVIEWED_FUNCTIONS lists it
+  with the reason it is not the assignment written out (a library oracle such as torch.nn.LSTM,
+  autograd, numeric gradients, a closed form of a special case, a helper that only arranges data).
 - Notebook checks. The expected value of every check in the edition's notebooks (the third argument of
   check_close, either argument of rel_error/allclose) is followed back through the assignments of the
   notebook to everything it is computed from; one with at least MIN_ARRAY_OPS array operations is a
