@@ -1,70 +1,86 @@
-"""tools/grade.py: grading submissions into Gradescope's results.json, bad submissions included.
+"""tools/grade.py: verdicts no submission can forge (issue 19), graded into Gradescope's results.json.
 
-Most cases grade a tiny assignment (two questions, one function each) so that each costs a second or
-two; two cases grade one real notebook's functions: the blank edition (zero), and the instructor's
-solutions (full marks) through the Gradescope bundle on simulated /autograder folders. Instructor-only: students never get the grader."""
+Most cases grade a tiny assignment (notebook Q: double and triple in cs231n/mod.py; notebook Q2: half
+in cs231n/other.py) in ONE batch: every attack of issue 19, each followed in the same batch by honest
+submissions that must keep their full marks (nothing leaks into the next one). Then the real
+assignment: the instructor's solutions score full marks, the blank edition zero, a set of realistic
+mistakes (tools/mutants_catalogue.py) partial marks, and the local `make test` verdicts agree with the
+grader's on them; and the Gradescope bundle grades in a simulated /autograder. Instructor-only.
+Needs bubblewrap (tools/run_tests.sh and .ci/run install it where missing; no skipping in CI).
+"""
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 import grade  # noqa: E402  (tools/ is on sys.path: tests/conftest.py)
-from markers import BLANK_MESSAGE  # noqa: E402
 from markers import END_MARKER as END  # noqa: E402
 from markers import START_MARKER as START  # noqa: E402
 
-BLANK = 'raise NotImplementedError("' + BLANK_MESSAGE.format(function='{f}', path='cs231n/{m}.py') + '")'
+HIDDEN_VALUE = 123.456  # a hidden case's input; its expected output, 246.912, must never be shown
 
 
-def _module(name, function, body):
-    return f"def {function}(x):\n    # TODO\n    {START}\n    {body}\n    {END}\n"
+def _module(functions):
+    return "".join(f"def {name}(x):\n    {START}\n    {body}\n    {END}\n\n\n" for name, body in functions.items())
 
 
-GOOD = {"cs231n/mod.py": _module("mod", "double", "return 2 * x"),
-        "cs231n/other.py": _module("other", "half", "return x / 2")}
-
-CONFTEST = '''import sys
-from pathlib import Path
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-import progress
-
-
-def pytest_addoption(parser):
-    progress.addoption(parser)
-
-
-def pytest_configure(config):
-    progress.register(config, Path(__file__).resolve().parent.parent)
-'''
-
-POINTS = '''[Q]
+BLANK = 'raise NotImplementedError("{f} in cs231n/{m}.py: fill in the code between the START/END markers")'
+SOLUTION = {"cs231n/mod.py": _module({"double": "return 2 * x", "triple": "return 3 * x"}),
+            "cs231n/other.py": _module({"half": "return x / 2"})}
+EMPTY = {"cs231n/mod.py": _module({"double": BLANK.format(f="double", m="mod"),
+                                   "triple": BLANK.format(f="triple", m="mod")}),
+         "cs231n/other.py": _module({"half": BLANK.format(f="half", m="other")})}
+POINTS = """[Q]
 run = 1
 answer = 1
-tests = ["tests/test_mod.py", "tests_hidden/test_hidden_mod.py"]
-timeout = 20
-test_timeout = 2
-memory_mb = 1024
 [Q.functions]
 double = 4
+triple = 3
 
 [Q2]
 run = 1
 answer = 1
-tests = ["tests/test_other.py"]
-timeout = 20
-test_timeout = 2
-memory_mb = 1024
 [Q2.functions]
 half = 2
+"""
+DRIVERS = '''import importlib
+
+
+def double(i):
+    return {"y": importlib.import_module("cs231n.mod").double(i["x"])}
+
+
+def triple(i):
+    return {"y": importlib.import_module("cs231n.mod").triple(i["x"])}
+
+
+def half(i):
+    return {"y": importlib.import_module("cs231n.other").half(i["x"])}
 '''
+CASES = '''import numpy as np
+
+DRIVERS = "Tiny"
+PRELOAD = []
+BUDGET_S = 4
+
+
+def cases(rng):
+    exact = {{"rtol": 1e-12, "atol": 0}}
+    return [{rows}]
+'''
+Q_ROWS = ('("double", "a vector", {"x": rng.standard_normal(5)}, exact), '
+          f'("double", "hidden matrix", {{"x": np.full((2, 2), {HIDDEN_VALUE})}}, exact), '
+          '("triple", "a vector", {"x": rng.standard_normal(4)}, exact)')
+Q2_ROWS = '("half", "a vector", {"x": rng.standard_normal(3)}, exact)'
 
 
 def _notebook(ran, answer):
@@ -78,261 +94,343 @@ NOTEBOOKS = {f"assignment3/{q}.ipynb": _notebook(True, "**Your Answer:** because
              for q in ("Q", "Q2")}
 
 
+def _write_package(root, files):
+    (root / "cs231n").mkdir(parents=True, exist_ok=True)
+    (root / "cs231n" / "__init__.py").write_text("")
+    for rel, text in files.items():
+        (root / rel).write_text(text)
+    return root / "cs231n"
+
+
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    """A grading base shaped like the real one: blank modules, tests, hidden tests, points, plugin."""
-    b = tmp_path_factory.mktemp("base")
-    (b / "cs231n").mkdir()
-    (b / "cs231n" / "__init__.py").write_text("")
-    (b / "cs231n" / "mod.py").write_text(_module("mod", "double", BLANK.format(f="double", m="mod")))
-    (b / "cs231n" / "other.py").write_text(_module("other", "half", BLANK.format(f="half", m="other")))
-    for d in ("tests", "tests_hidden", "grading", "tools", "assignment3"):
-        (b / d).mkdir()
-    (b / "tests" / "conftest.py").write_text(CONFTEST)
-    (b / "tests" / "test_mod.py").write_text(
-        "from cs231n.mod import double\n\n\ndef test_double():\n    assert double(3) == 6, 'double: wrong'\n")
-    (b / "tests" / "test_other.py").write_text(
-        "from cs231n.other import half\n\n\ndef test_half():\n    assert half(3) == 1.5, 'half: wrong'\n")
-    (b / "tests_hidden" / "test_hidden_mod.py").write_text(
-        "from cs231n.mod import double\n\n\ndef test_double_negative():\n    assert double(-2) == -4, 'secret'\n")
-    (b / "grading" / "points.toml").write_text(POINTS)
-    for tool in ("progress.py", "markers.py"):  # the plugin, and the markers it looks for
-        shutil.copy(REPO / "tools" / tool, b / "tools" / tool)
-    shutil.copy(REPO / "pyproject.toml", b / "pyproject.toml")
-    for q in ("Q", "Q2"):
-        (b / "assignment3" / f"{q}.ipynb").write_text(_notebook(False, "**Your Answer:** *Write your answer here.*"))
-    return b
+def sandbox():
+    return grade.Sandbox.find()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, sandbox):
+    """A grading kit of the tiny assignment, its expected outputs from SOLUTION."""
+    root = tmp_path_factory.mktemp("tiny")
+    kit = root / "kit"
+    _write_package(kit / "base", EMPTY)
+    shutil.copy2(REPO / "grading" / "runner.py", kit / "base" / "runner.py")
+    (kit / "base" / "drivers").mkdir()
+    (kit / "base" / "drivers" / "Tiny.py").write_text(DRIVERS)
+    (kit / "cases").mkdir()
+    (kit / "cases" / "Q.py").write_text(CASES.format(rows=Q_ROWS))
+    (kit / "cases" / "Q2.py").write_text(CASES.format(rows=Q2_ROWS))
+    (kit / "points.toml").write_text(POINTS)
+    (kit / "answers.json").write_text(json.dumps({"Q": 1, "Q2": 1}))
+    solutions = _write_package(root / "solutions", SOLUTION)
+    grade.finish_kit(kit, solutions, sandbox, log=lambda *a: None)
+    return kit
 
 
 def _zip(path, files):
     with zipfile.ZipFile(path, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
+        for rel, text in files.items():
+            zf.writestr(rel, text)
     return path
-
-
-def _grade(base, tmp_path, files, **kw):
-    sub = files if isinstance(files, Path) else _zip(tmp_path / "sub.zip", files)
-    return grade.grade(sub, base, tmp_path, **kw)
 
 
 def _scores(results):
     return {e["name"]: e["score"] for e in results["tests"]}
 
 
-def _out(results, name):
+# ----------------------------------------------------------------------------------------------
+# The attacks of issue 19, each as the student's cs231n/mod.py (half, in other.py, is honest)
+
+
+def _attacks(tmp, kit):
+    """{name: (mod.py text, {function: deserved score})}; the paths the attacks aim at are real
+    files and folders of this machine (the kit, the solutions, the other zips, the datasets)."""
+    honest_triple = "def triple(x):\n    return 3 * x\n"
+    targets = [str(kit / "expected" / "Q.npz"), str(kit / "cases" / "Q.py"), str(kit.parent / "solutions" / "cs231n" / "mod.py"),
+               str(tmp / "solutions.zip"), str(REPO / "cs231n" / "rnn_layers.py"), str(kit / "points.toml")]
+    writable = [str(kit / "points.toml"), str(kit / "base" / "cs231n" / "mod.py"), str(REPO / "tests" / "conftest_pwned.py"),
+                str(REPO / "datasets" / "pwned"), "/usr/share/cs231n_pwned", "/etc/cs231n_pwned", str(tmp / "pwned"),
+                "/autograder/results/results.json"]
+    attacks = {
+        "skip": "import pytest\n\n\ndef double(x):\n    pytest.skip('not today')\n",
+        "xfail": "import pytest\n\n\ndef double(x):\n    pytest.xfail('known bug')\n",
+        "atexit_forgery": (
+            "import atexit, os\nimport numpy as np\n\n\ndef _forge():\n"
+            "    for d in ('/sandbox/out', os.environ.get('CS231N_PROGRESS_JSON', '/tmp'), '/autograder/results'):\n"
+            "        try:\n            os.makedirs(d, exist_ok=True)\n"
+            "            for k in range(3):\n"
+            "                np.savez(f'{d}/{k}.npz', **{f'c{j}/y': np.zeros(5) for j in range(4)})\n"
+            "            open(f'{d}/results.json', 'w').write('{\"score\": 100}')\n"
+            "        except OSError:\n            pass\n\n\natexit.register(_forge)\n\n\n"
+            "def double(x):\n    raise NotImplementedError\n"),
+        "patched_comparisons": (
+            "import gc, sys\nimport numpy as np\nimport torch\n"
+            "np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\n"
+            "np.testing.assert_allclose = lambda *a, **k: None\ntorch.allclose = lambda *a, **k: True\n"
+            "for o in gc.get_objects():\n    if isinstance(o, dict) and ('verdict' in o or 'pytest_runtest_makereport' in o):\n"
+            "        o['verdict'] = o['pytest_runtest_makereport'] = lambda *a, **k: (True, 'forged')\n"
+            "for name in list(sys.modules):\n    if 'progress' in name or 'grade' in name:\n"
+            "        sys.modules[name].__dict__.clear()\n\n\ndef double(x):\n    return x\n"),
+        "thief": (
+            "import glob, os\n\n\ndef double(x):\n    found = []\n"
+            f"    for path in {targets!r} + glob.glob('/proc/*/cmdline'):\n"
+            "        try:\n            data = open(path, 'rb').read()\n        except OSError:\n            continue\n"
+            "        if path.endswith('cmdline') and b'.zip' not in data and b'grade' not in data:\n            continue\n"
+            "        found.append(path)\n"
+            "    if found:\n        raise RuntimeError('LEAK ' + ' '.join(found))\n    return -x\n"),
+        "writer": (
+            "import os\n\n\ndef double(x):\n    wrote = []\n"
+            f"    for path in {writable!r}:\n"
+            "        try:\n            os.makedirs(os.path.dirname(path), exist_ok=True)\n"
+            "            with open(path, 'a') as f:\n                f.write('pwned')\n            wrote.append(path)\n"
+            "        except OSError:\n            pass\n"
+            "    if wrote:\n        raise RuntimeError('WROTE ' + ' '.join(wrote))\n    return 2 * x\n"),
+        "double_fork": (
+            "import os\n\n\ndef double(x):\n    if os.fork() == 0:\n        os.setsid()\n        if os.fork() == 0:\n"
+            "            os.execv('/bin/sleep', ['sleep', '31.4159'])\n        os._exit(0)\n    return 2 * x\n"),
+        "kill_parent": (
+            "import os, signal\n\n\ndef double(x):\n    for pid in (os.getppid(), 1, -1):\n        try:\n"
+            "            os.kill(pid, signal.SIGKILL)\n        except OSError:\n            pass\n    return 2 * x\n"),
+        "shared_memory": (
+            "import mmap, os\n\n\ndef double(x):\n    try:\n        with open('/dev/shm/fill', 'wb') as f:\n"
+            "            for _ in range(1024):\n                f.write(b'\\0' * (1 << 20))\n    except OSError:\n        pass\n"
+            "    try:\n        fd = os.memfd_create('fill')\n        for _ in range(1024):\n"
+            "            os.write(fd, b'\\0' * (1 << 20))\n    except OSError:\n        pass\n"
+            "    try:\n        keep = bytearray(16 << 30)\n    except MemoryError:\n        pass\n    return 2 * x\n"),
+        "print_hidden": (
+            "import glob, sys\n\n\ndef double(x):\n    text = ''\n"
+            "    for path in glob.glob('/**/*.np[yz]', recursive=True) + glob.glob('/**/cases/*.py', recursive=True):\n"
+            "        if 'site-packages' in path or path.startswith(('/usr', '/proc')):\n            continue\n"
+            "        try:\n            text += path + repr(open(path, 'rb').read()[:3000])\n        except OSError:\n            pass\n"
+            "    print(text)\n    raise RuntimeError(text[:250] or 'nothing found')\n"),
+        "endless_loop": "def double(x):\n    while True:\n        pass\n",
+        "exits": "import os\n\n\ndef double(x):\n    os._exit(0)\n",
+        "output_flood": "import sys\n\n\ndef double(x):\n    sys.stdout.write('x' * (50 << 20))\n    return 2 * x\n",
+    }
+    deserved = {"writer": 4, "double_fork": 4, "kill_parent": 4, "shared_memory": 4, "output_flood": 4}
+    return {name: (text + "\n\n" + honest_triple, {"double": deserved.get(name, 0), "triple": 3})
+            for name, text in attacks.items()}
+
+
+def _alive(marker):
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker in cmdline.read_bytes():
+                return True
+        except OSError:
+            pass
+    return False
+
+
+def test_every_attack_scores_what_its_code_deserves_and_nothing_leaks_into_the_next(tiny, sandbox, tmp_path):
+    out = tmp_path / "grades"
+    _zip(tmp_path / "solutions.zip", {**SOLUTION, **NOTEBOOKS})
+    attacks = _attacks(tmp_path, tiny)
+    subs = []
+    for name, (text, _) in attacks.items():
+        subs.append(_zip(tmp_path / f"{name}.zip", {"cs231n/mod.py": text, "cs231n/other.py": SOLUTION["cs231n/other.py"],
+                                                    **NOTEBOOKS}))
+        subs.append(tmp_path / "solutions.zip")  # honest work right after each attack keeps its marks
+    subs.append(_zip(tmp_path / "blank.zip", {**EMPTY, **NOTEBOOKS}))
+    rows = grade.grade_batch(subs, tiny, sandbox, out)
+    assert len(rows) == len(subs) and (out / "grades.csv").exists()
+    csv_lines = (out / "grades.csv").read_text().splitlines()
+    assert len(csv_lines) == len(subs) + 1
+    everything = json.dumps([r for _, r, _ in rows])
+    for (sub, results, total) in rows:
+        scores = _scores(results)
+        name = Path(sub).stem
+        if name == "solutions":
+            assert results["score"] == total == 9, (name, results)
+            continue
+        if name == "blank":
+            assert results["score"] == 0, results
+            continue
+        deserved = attacks[name][1]
+        got = {"double": scores["Q: double"], "triple": scores["Q: triple"]}
+        assert got == deserved, (name, got, [e["output"] for e in results["tests"]])
+        assert scores["Q2: half"] == 2, (name, results)
+    # nothing the attacks read or wrote reached the grader's side
+    assert "LEAK" not in everything and "WROTE" not in everything, everything[:3000]
+    assert "246.912" not in everything and "def cases" not in everything
+    assert not (tmp_path / "pwned").exists() and not Path("/usr/share/cs231n_pwned").exists()
+    assert not Path("/etc/cs231n_pwned").exists() and not (REPO / "tests" / "conftest_pwned.py").exists()
+    assert "pwned" not in (tiny / "points.toml").read_text()
+    by_name = {Path(s).stem: r for s, r, _ in rows}
+    assert "timed out" in _scores_text(by_name["endless_loop"], "Q: double")
+    assert "ended before" in _scores_text(by_name["exits"], "Q: double")
+    assert "raised Skipped" in _scores_text(by_name["skip"], "Q: double")
+    time.sleep(1)
+    assert not _alive(b"31.4159"), "a process the submission started outlived its sandbox"
+
+
+def _scores_text(results, name):
     return next(e["output"] for e in results["tests"] if e["name"] == name)
 
 
-def test_correct_submission_gets_full_marks_in_gradescope_format(base, tmp_path):
-    results = _grade(base, tmp_path, {**GOOD, **NOTEBOOKS})
-    assert results["score"] == 4 + 1 + 1 + 2 + 1 + 1
-    for entry in results["tests"]:
-        assert set(entry) >= {"name", "score", "max_score", "output", "visibility"}
-        assert entry["score"] == entry["max_score"], entry
-    json.dumps(results)
+def test_bad_submissions_are_reported_not_crashed_on(tiny, sandbox, tmp_path):
+    not_zip = tmp_path / "notes.txt"
+    not_zip.write_text("hello")
+    syntax = _zip(tmp_path / "syntax.zip", {"cs231n/mod.py": "def double(x):\n    return 2 *\n",
+                                            "cs231n/other.py": SOLUTION["cs231n/other.py"]})
+    sneaky = _zip(tmp_path / "sneaky.zip", {"../../evil.py": "x", "cs231n/other.py": SOLUTION["cs231n/other.py"],
+                                            "tests/conftest.py": "raise SystemExit"})
+    rows = grade.grade_batch([not_zip, syntax, sneaky], tiny, sandbox, tmp_path / "out")
+    (_, r0, _), (_, r1, _), (_, r2, _) = rows
+    assert r0["score"] == 0 and "not a zip file" in r0["output"]
+    assert _scores(r1)["Q: double"] == 0 and "SyntaxError" in _scores_text(r1, "Q: double")
+    assert _scores(r1)["Q2: half"] == 2
+    assert "leaves the submission folder" in r2["output"] and "ignored tests/conftest.py" in r2["output"]
+    assert _scores(r2)["Q2: half"] == 2
 
 
-def test_blank_submission_scores_zero_for_its_functions(base, tmp_path):
-    blank = {rel: (base / rel).read_text() for rel in GOOD}
-    s = _scores(_grade(base, tmp_path, blank))
-    assert s["Q: double"] == 0 and s["Q2: half"] == 0
+def test_notebook_points_are_graded_by_hand_unless_configured(tiny, sandbox, tmp_path):
+    sub = _zip(tmp_path / "s.zip", {**SOLUTION, "assignment3/Q.ipynb": _notebook(False, "**Your Answer:** x")})
+    manual = grade.grade(sub, tiny, sandbox, questions={"Q"})
+    entry = next(e for e in manual["tests"] if "by hand" in e["name"])
+    assert entry["max_score"] == 0 and "PDF" in entry["output"]
+    assert manual["score"] == 7
+    auto = grade.grade(sub, tiny, sandbox, questions={"Q"}, automatic=True)
+    labelled = [e for e in auto["tests"] if "automatic" in e["name"]]
+    assert len(labelled) == 2 and auto["score"] == 8  # not run: 0 of 1; one answer written: 1 of 1
 
 
-def test_hidden_tests_count_without_showing_their_message(base, tmp_path):
-    only_positive = {**GOOD, "cs231n/mod.py": _module("mod", "double", "return 2 * abs(x)")}
-    results = _grade(base, tmp_path, only_positive)
-    assert _scores(results)["Q: double"] == 0
-    assert "hidden test" in _out(results, "Q: double") and "secret" not in json.dumps(results)
+def test_a_notebook_without_cases_scores_nothing_and_says_why(tiny, sandbox, tmp_path):
+    kit = tmp_path / "kit"
+    shutil.copytree(tiny, kit)
+    for f in (kit / "inputs").glob("Q2.*"):
+        f.unlink()
+    results = grade.grade(_zip(tmp_path / "s.zip", SOLUTION), kit, sandbox)
+    assert _scores(results)["Q2: half"] == 0
+    assert "not graded automatically" in _scores_text(results, "Q2: half")
 
 
-def test_notebooks_not_run_or_answers_left_as_prompt_are_reported(base, tmp_path):
-    nbs = {"assignment3/Q.ipynb": _notebook(False, "**Your Answer:** *Write your answer here.*")}
-    results = _grade(base, tmp_path, {**GOOD, **nbs})
-    s = _scores(results)
-    assert s["Q: notebook run"] == 0 and "was not run" in _out(results, "Q: notebook run")
-    assert s["Q: inline answers"] == 0 and "still the prompt" in _out(results, "Q: inline answers")
-    assert s["Q2: notebook run"] == 0 and "missing" in _out(results, "Q2: notebook run")
-    assert s["Q: double"] == 4
-
-
-def test_not_a_zip_scores_zero_with_a_clear_message(base, tmp_path):
-    bad = tmp_path / "sub.zip"
-    bad.write_text("this is not a zip")
-    results = _grade(base, tmp_path, bad)
-    assert results["score"] == 0 and "not a zip file" in results["output"]
-    assert len(results["tests"]) == 6
-
-
-def test_paths_that_climb_out_links_and_extra_files_are_ignored(base, tmp_path):
-    files = {**GOOD, "../../escaped.py": "x = 1", "/abs.py": "x = 1", "tests/test_mod.py": "def test_x(): pass",
-             "results.json": '{"score": 100}', "notes.txt": "hi"}
-    results = _grade(base, tmp_path, files)
-    assert not (tmp_path.parent / "escaped.py").exists() and not Path("/abs.py").exists()
-    for name in ("../../escaped.py", "tests/test_mod.py", "results.json", "notes.txt"):
-        assert f"ignored {name}" in results["output"]
-    assert _scores(results)["Q: double"] == 4 and "def test_x" not in (base / "tests" / "test_mod.py").read_text()
-
-
-def test_files_uploaded_without_their_folders_are_placed_by_name(base, tmp_path):
-    sub = tmp_path / "submission"
-    sub.mkdir()
-    (sub / "mod.py").write_text(GOOD["cs231n/mod.py"])
-    (sub / "Q.ipynb").write_text(NOTEBOOKS["assignment3/Q.ipynb"])
-    results = _grade(base, tmp_path, sub, questions={"Q"})
-    assert "took mod.py as cs231n/mod.py" in results["output"]
-    assert _scores(results) == {"Q: double": 4, "Q: notebook run": 1, "Q: inline answers": 1}
-
-
-def test_missing_module_counts_as_not_started(base, tmp_path):
-    results = _grade(base, tmp_path, {"cs231n/other.py": GOOD["cs231n/other.py"]})
-    assert "missing cs231n/mod.py" in results["output"]
-    s = _scores(results)
-    assert s["Q: double"] == 0 and s["Q2: half"] == 2
-
-
-@pytest.mark.parametrize("body, words", [
-    ("return 2 * x +", "SyntaxError"),
-    ("return 2 * x\nraise RuntimeError('boom at import')", "does not import: RuntimeError: boom at import"),
-    ("return 2 * x\nimport sys; sys.exit(3)", "without a report (exit status 3): did the code call sys.exit()"),
-    ("return 2 * x\nimport os; os._exit(0)", "without a report"),
-])
-def test_module_that_does_not_load_scores_zero_for_its_questions_only(base, tmp_path, body, words):
-    text = _module("mod", "double", "return 2 * x")
-    if "\n" in body:  # a statement at module level after the function
-        text += "\n" + body.split("\n", 1)[1] + "\n"
-    else:
-        text = _module("mod", "double", body)
-    results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": text})
-    s = _scores(results)
-    assert s["Q: double"] == 0 and words in _out(results, "Q: double")
-    assert s["Q2: half"] == 2
-
-
-def test_memory_limit_stops_a_submission_that_allocates_too_much(base, tmp_path):
-    greedy = _module("mod", "double", "return 2 * x") + "\n_hog = bytearray(3 << 30)\n"  # 3 GB > memory_mb
-    results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": greedy})
-    assert _scores(results)["Q: double"] == 0 and "MemoryError" in _out(results, "Q: double")
-    assert _scores(results)["Q2: half"] == 2
-
-
-def test_endless_loop_fails_its_test_saying_so_and_the_grading_ends(base, tmp_path):
-    loop = _module("mod", "double", "while True:\n        pass")
-    results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": loop})
-    assert _scores(results)["Q: double"] == 0
-    # 2 s of CPU time, or the wall-clock backstop (5 x 2 s) when a loaded machine gives the loop less
-    assert re.search(r"timed out after (2|10) s: does your loop end\?", _out(results, "Q: double"))
-    assert _scores(results)["Q2: half"] == 2
-
-
-def test_endless_loop_at_import_is_stopped_at_the_question_time_limit(base, tmp_path, monkeypatch):
-    text = _module("mod", "double", "return 2 * x") + "\nwhile True:\n    pass\n"
-    points = grade.load_points(base)
-    points["Q"]["timeout"] = 4
-    monkeypatch.setattr(grade, "load_points", lambda b: points)
-    results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": text})
-    assert _scores(results)["Q: double"] == 0 and "ran past 4 s" in _out(results, "Q: double")
-
-
-def test_huge_output_is_stopped_and_scores_zero(base, tmp_path, monkeypatch):
-    monkeypatch.setattr(grade, "MAX_WRITE_BYTES", 2 << 20)
-    noisy = _module("mod", "double", "print('x' * (8 << 20))\n    return 2 * x")
-    results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": noisy})
-    assert _scores(results)["Q: double"] == 0 and "huge output" in _out(results, "Q: double")
-    assert len(json.dumps(results)) < 100_000
-    assert _scores(results)["Q2: half"] == 2
-
-
-def test_overwriting_the_tests_during_the_run_scores_zero(base, tmp_path):
-    cheat = _module("mod", "double", "return 0") + (
-        "\nimport pathlib\nfor _p in pathlib.Path.cwd().glob('tests*/test_*.py'):\n"
-        "    _p.write_text('def test_ok():\\n    pass\\n')\n")
-    results = _grade(base, tmp_path, {**GOOD, "cs231n/mod.py": cheat})
-    assert _scores(results)["Q: double"] == 0 and "changed during the run" in _out(results, "Q: double")
-    assert "def test_double" in (base / "tests" / "test_mod.py").read_text()
-
-
-def test_batch_writes_one_csv_line_each_and_a_bad_submission_does_not_leak(base, tmp_path):
-    evil = _module("mod", "double", "return 2 * x") + (
-        "\nimport pathlib\n(pathlib.Path.cwd() / 'cs231n' / 'other.py').write_text('def half(x):\\n    return 0\\n')\n")
-    a = _zip(tmp_path / "a.zip", {**GOOD, "cs231n/mod.py": evil})
-    b = _zip(tmp_path / "b.zip", GOOD)
-    out = tmp_path / "out"
-    results_file = out / "b" / "results.json"
-    assert grade.main([str(a), str(b), "--base", str(base), "--out", str(out), "--datasets", str(tmp_path)]) == 0
-    lines = (out / "grades.csv").read_text().splitlines()
-    assert lines[0].startswith("submission,score,max_score,Q,Q2") and len(lines) == 3
-    assert lines[2].startswith("b.zip,6,10,")
-    assert json.loads(results_file.read_text())["score"] == 6
-    assert (base / "cs231n" / "other.py").read_text().count("NotImplementedError") == 1
-
-
-def test_submission_cannot_replace_the_results_file(base, tmp_path):
-    target = tmp_path / "results" / "results.json"
-    cheat = _module("mod", "double", "return 2 * x") + (
-        f"\nimport pathlib\npathlib.Path({str(target)!r}).parent.mkdir(exist_ok=True)\n"
-        f"pathlib.Path({str(target)!r}).write_text('{{\"score\": 1000}}')\n")
-    sub = _zip(tmp_path / "sub.zip", {**GOOD, "cs231n/mod.py": cheat})
-    grade.main([str(sub), "--base", str(base), "--results", str(target), "--datasets", str(tmp_path)])
-    assert json.loads(target.read_text())["score"] == 4 + 2
+def test_seccomp_filter_refuses_memfd_in_the_sandbox(sandbox, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    fds = sandbox._fds()
+    cmd = sandbox.command(tmp_path, [sandbox.python, "-I", "-c",
+                                     "import os\ntry:\n    os.memfd_create('x'); print('made')\n"
+                                     "except OSError as e:\n    print('refused', e.errno)\n"
+                                     "print(os.getppid(), len(os.listdir('/proc')) < 10)"])
+    r = subprocess.run(cmd, capture_output=True, text=True, pass_fds=fds, timeout=60)
+    sandbox._close()
+    assert "refused 1" in r.stdout, r.stdout + r.stderr
+    assert r.stdout.split()[-1] == "True"  # its own PID namespace: a handful of processes, not the machine's
 
 
 # ----------------------------------------------------------------------------------------------
-# The real assignment: one notebook's functions
+# The real assignment
+
+
+def _marked(root):
+    return sorted(p.relative_to(root).as_posix() for p in (root / "cs231n").rglob("*.py")
+                  if START in p.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def real_base(tmp_path_factory):
-    return grade.build_base(tmp_path_factory.mktemp("real") / "base")
+def real_kit(tmp_path_factory, sandbox):
+    return grade.build_kit(tmp_path_factory.mktemp("real") / "kit", REPO, sandbox, log=lambda *a: None)
 
 
-def _real_zip(tmp_path, root):
-    modules, _ = grade.student_files(REPO)
-    return _zip(tmp_path / "real.zip", {rel: (root / rel).read_text() for rel in modules})
+def _mutant_set(k):
+    """One realistic mistake (the k-th of the catalogue's) in every function that has one: {rel: text}, [function]."""
+    import mutants
+
+    regions = mutants.regions(REPO)
+    texts, chosen = {}, []
+    for (path, function), entries in mutants.catalogue.CATALOGUE.items():
+        live = [e for e in entries if len(e) == 3]
+        if len(live) <= k or (path, function) not in regions:
+            continue
+        text = texts.get(path, regions[(path, function)][0])
+        mine = [r for r in mutants.builder.named_regions(text, path) if r.function == function]
+        try:
+            texts[path] = mutants.apply(text, mine, *live[k][1:3])
+            chosen.append(function)
+        except ValueError:
+            continue
+    return texts, chosen
 
 
-def test_blank_student_edition_scores_zero(real_base, tmp_path):
-    # the instructor's solutions get full marks in test_gradescope_bundle_grades_a_simulated_autograder_folder
-    blank = grade.grade(_real_zip(tmp_path, real_base), real_base, REPO / "datasets", questions={"Style_Transfer"})
-    assert blank["score"] == 0 and "not started" in json.dumps(blank)
-    assert len(blank["tests"]) == 4 + 2
+def test_solutions_full_marks_blank_zero_mistakes_partial_on_the_real_assignment(real_kit, sandbox, tmp_path):
+    modules = _marked(REPO)
+    solutions = {rel: (REPO / rel).read_text() for rel in modules}
+    blank = {rel: (real_kit / "base" / rel).read_text() for rel in modules if (real_kit / "base" / rel).exists()}
+    texts, mutated = _mutant_set(0)
+    subs = [_zip(tmp_path / "solutions.zip", solutions), _zip(tmp_path / "blank.zip", blank),
+            _zip(tmp_path / "mistakes.zip", {**solutions, **texts})]
+    (_, sol, total), (_, empty, _), (_, wrong, _) = grade.grade_batch(subs, real_kit, sandbox, tmp_path / "out")
+    points = grade.load_toml(real_kit / "points.toml")
+    graded = {f"{nb}: {fn}" for nb in points if (real_kit / "inputs" / f"{nb}.json").exists()
+              for fn in points[nb].get("functions", {})}
+    assert graded, "no notebook has graded cases"
+    assert all(_scores(sol)[name] > 0 for name in graded), [e for e in sol["tests"] if e["score"] == 0]
+    assert all(_scores(empty)[name] == 0 for name in graded)
+    caught = [name for name in graded if name.split(": ", 1)[1] in mutated and _scores(wrong)[name] > 0]
+    assert not caught, f"the grader gives marks to these mistakes: {caught}"
+    assert 0 < wrong["score"] < sol["score"]
 
 
-def test_points_file_names_every_blanked_function_once():
-    from progress import student_functions
-
-    points = grade.load_points(REPO)
-    listed = [f for table in points.values() for f in table["functions"]]
-    assert sorted(listed) == sorted(f for _, f, _ in student_functions(REPO)), "grading/points.toml is out of date"
-    for table in points.values():
-        assert all((REPO / t).exists() for t in table["tests"]), table["tests"]
+# tools/mutants_catalogue.py's mistakes, local verdicts (the progress report of `make test`) against the
+# grader's, on the notebooks whose tests are quick enough to run three times here
+AGREEMENT = ["RNN_Captioning", "LSTM_Captioning", "Style_Transfer"]
+AGREEMENT_TESTS = ["tests/test_rnn_layers.py", "tests/test_captioning_rnn.py", "tests/test_style_transfer.py"]
 
 
-def test_gradescope_bundle_grades_a_simulated_autograder_folder(tmp_path):
-    bundle = grade.write_bundle(tmp_path / "autograder.zip")
+def _local_verdicts(root, tmp_path, label):
+    record = tmp_path / f"{label}.json"
+    env = {**os.environ, "PYTHONPATH": str(root), "CS231N_OFFLINE": "1", "CS231N_COCO": "sample", "MPLBACKEND": "Agg",
+           "PYTHONDONTWRITEBYTECODE": "1", "CS231N_PROGRESS_JSON": str(record), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-m", "pytest", *(str(REPO / t) for t in AGREEMENT_TESTS), "-q", "-p",
+                    "no:cacheprovider", "-p", "no:nbval", "--no-progress"],
+                   cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    rows = json.loads(record.read_text())["functions"]
+    return {r["function"]: r["status"] == "passing" for r in rows if r["notebook"] in AGREEMENT}
+
+
+def test_local_make_test_and_the_grader_agree_on_solutions_blank_and_mistakes(real_kit, sandbox, tmp_path):
+    points = grade.load_toml(real_kit / "points.toml")
+    functions = [fn for nb in AGREEMENT for fn in points[nb]["functions"]]
+    texts, mutated = _mutant_set(1)
+    variants = {"solutions": {}, "blank": {rel: (real_kit / "base" / rel).read_text() for rel in _marked(REPO)},
+                "mistakes": texts}
+    for label, files in variants.items():
+        root = tmp_path / label
+        shutil.copytree(REPO / "cs231n", root / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
+        for rel, text in files.items():
+            (root / rel).write_text(text)
+        local = _local_verdicts(root, tmp_path, label)
+        results = grade.grade(root, real_kit, sandbox, questions=set(AGREEMENT))
+        graded = {e["name"].split(": ", 1)[1]: e["score"] > 0 for e in results["tests"] if e["max_score"] > 0}
+        considered = functions if label != "mistakes" else [f for f in functions if f in mutated]
+        disagree = {f: (local.get(f), graded.get(f)) for f in considered if local.get(f) != graded.get(f)}
+        assert not disagree, f"{label}: local (make test) and grader verdicts differ: {disagree}"
+
+
+# ----------------------------------------------------------------------------------------------
+# The Gradescope bundle, in a simulated /autograder
+
+
+def test_gradescope_bundle_grades_in_a_simulated_autograder_and_cannot_be_forged(real_kit, tmp_path):
+    bundle = grade.write_bundle(tmp_path / "autograder.zip", REPO, kit=real_kit)
     root = tmp_path / "autograder"
     with zipfile.ZipFile(bundle) as zf:
         names = zf.namelist()
-        assert "setup.sh" in names and "run_autograder" in names and "base/tools/grade.py" in names
-        assert "base/tests_hidden/test_hidden_rnn.py" in names and "base/tests/test_style_transfer.py" in names
-        assert not [n for n in names if n.startswith(("base/tests/test_classic_variants", "base/tests/_variants",
-                                                      "base/tests/test_grade", "base/bench/"))], "solutions shipped"
         zf.extractall(root / "source")
-    for script in ("setup.sh", "run_autograder"):  # setup.sh needs the network: check that it parses
-        assert subprocess.run(["bash", "-n", str(root / "source" / script)]).returncode == 0, script
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    (root / "run_autograder").chmod(0o755)
-    (root / "submission").mkdir()
-    _zip(root / "submission" / "cs231n_assignment3_submission.zip",
-         {rel: (REPO / rel).read_text() for rel in grade.student_files(REPO)[0]})
+    assert {"setup.sh", "run_autograder", "grader/grade.py", "grader/kit/points.toml"} <= set(names)
+    assert not any(n.startswith("grader/kit/base/") and n.endswith("rnn_layers.py") and
+                   "np.tanh" in zipfile.ZipFile(bundle).read(n).decode() for n in names), "solutions in the base"
+    # a submission that writes the results path and kills its parent, as one on Gradescope did
+    rnn = (REPO / "cs231n" / "rnn_layers.py").read_text()
+    forged = rnn.replace("import numpy as np", "import numpy as np\nimport os as _os\n"
+                         f"for _p in ({str(root / 'results' / 'results.json')!r}, '/autograder/results/results.json'):\n"
+                         "    try:\n        open(_p, 'w').write('{\"score\": 100.0}')\n    except OSError:\n        pass\n"
+                         "try:\n    _os.kill(_os.getppid(), 9)\nexcept OSError:\n    pass\n", 1)
+    (root / "submission" / "cs231n").mkdir(parents=True)
+    (root / "submission" / "cs231n" / "rnn_layers.py").write_text(forged)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
-    proc = subprocess.run([str(root / "run_autograder"), "--questions", "Style_Transfer",
-                           "--datasets", str(REPO / "datasets")], env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run(["bash", str(root / "source" / "run_autograder"), "--questions", "LSTM_Captioning"],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     results = json.loads((root / "results" / "results.json").read_text())
-    functions = grade.load_points(REPO)["Style_Transfer"]["functions"]
-    for entry in results["tests"]:
-        if entry["name"].split(": ")[1] in functions:  # the instructor's solutions: full marks
-            assert entry["score"] == entry["max_score"] == functions[entry["name"].split(": ")[1]], entry
-    assert results["score"] == sum(functions.values()), results["output"]  # no notebook was submitted
+    assert "tests" in results and results["score"] == 20, results  # the LSTM functions are right: 20 of 20

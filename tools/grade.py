@@ -126,6 +126,12 @@ def build_kit(dest, repo=REPO_ROOT, sandbox=None, log=print):
     notebooks = list((repo / "assignment3").glob("*.ipynb"))
     (dest / "answers.json").write_text(json.dumps({nb.stem: _count_answers(nb.read_text(encoding="utf-8"))
                                                    for nb in notebooks}))
+    return finish_kit(dest, repo / "cs231n", sandbox, log)
+
+
+def finish_kit(dest, solutions, sandbox=None, log=print):
+    """The inputs and the expected outputs of a kit whose base, cases, points and answers.json are in
+    place: the expected outputs are the runner's outputs on `solutions` (a cs231n package folder)."""
     (dest / "inputs").mkdir(exist_ok=True)
     (dest / "expected").mkdir(exist_ok=True)
     sandbox = sandbox or Sandbox.find(unconfined=False)
@@ -136,11 +142,12 @@ def build_kit(dest, repo=REPO_ROOT, sandbox=None, log=print):
             continue
         plan, inputs, tolerances = make_plan(name, cases)
         np.savez(dest / "inputs" / f"{name}.npz", **inputs)
-        (dest / "inputs" / f"{name}.json").write_text(json.dumps({"plan": plan, "tolerances": tolerances}))
+        (dest / "inputs" / f"{name}.json").write_text(json.dumps({"plan": plan, "tolerances": tolerances,
+                                                                   "preload": getattr(cases, "PRELOAD", ["torch"])}))
         # The expected outputs: the same runner on the instructor's own package.
         work = Path(tempfile.mkdtemp(prefix="expected-"))
         try:
-            outputs, problems = run_notebook(sandbox, dest, name, repo / "cs231n", work)
+            outputs, problems = run_notebook(sandbox, dest, name, solutions, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         expected = {}
@@ -501,8 +508,8 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
         shutil.copy2(Path(kit) / "base" / "runner.py", run / "in" / "runner.py")
         shutil.copy2(drivers, run / "in" / "drivers.py")
         shutil.copy2(Path(kit) / "inputs" / f"{name}.npz", run / "in" / "inputs.npz")
-        (run / "in" / "plan.json").write_text(json.dumps([{k: e[k] for k in ("index", "function", "driver", "cases")}
-                                                          for e in remaining]))
+        (run / "in" / "plan.json").write_text(json.dumps({"preload": spec.get("preload", []), "functions": [
+            {k: e[k] for k in ("index", "function", "driver", "cases")} for e in remaining]}))
         for p in [run, run / "in", *(run / "in").rglob("*")]:
             p.chmod(0o755 if p.is_dir() else 0o644)
         (run / "out").chmod(0o777)
@@ -516,14 +523,19 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
         tail = _Tail()
         proc, cgroup = sandbox.start(run, argv, memory_mb, tail)
         started = time.monotonic()
-        clock, current, stopped = None, 0, None
+        clock, current, stopped, seen = None, 0, None, {}
         try:
             while True:
                 rc = proc.poll()
                 now = time.monotonic()
                 if clock is None and (run / "out" / "ready").exists():
                     clock = now
-                while current < len(remaining) and (run / "out" / f"{remaining[current]['index']}.npz").exists():
+                # An output is read the moment it appears: what the run does to it later changes nothing.
+                for entry in remaining:
+                    path = run / "out" / f"{entry['index']}.npz"
+                    if entry["index"] not in seen and path.exists():
+                        seen[entry["index"]] = read_outputs(path)
+                while current < len(remaining) and remaining[current]["index"] in seen:
                     current, clock = current + 1, now
                 if rc is not None:
                     break
@@ -547,8 +559,10 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
         done = []
         for entry in remaining:
             path = run / "out" / f"{entry['index']}.npz"
-            if path.exists():
-                results[entry["function"]] = (read_outputs(path), None)
+            if entry["index"] not in seen and path.exists() and stopped is None:
+                seen[entry["index"]] = read_outputs(path)  # written just before the run ended
+            if entry["index"] in seen:
+                results[entry["function"]] = (seen[entry["index"]], None)
                 done.append(entry)
         left = [e for e in remaining if e not in done]
         if not left:
@@ -806,6 +820,8 @@ def grade(submission, kit, sandbox, questions=None, automatic=None, log=None):
         files, notes = read_submission(submission, set(modules_allowed) | set(notebooks_allowed))
     except SubmissionProblem as e:
         files, notes = None, [str(e)]
+    if sandbox.unconfined:
+        notes.insert(0, "graded WITHOUT a sandbox (--unconfined or grader.toml allow_unconfined)")
     if files is None:
         for name in names:
             for function, pts in points[name].get("functions", {}).items():
@@ -892,11 +908,12 @@ def failed_results(points, why, questions=None):
 # Command line and the Gradescope bundle
 
 
-def write_bundle(zip_path, repo=REPO_ROOT, sandbox=None):
-    """The Gradescope autograder zip: setup.sh, run_autograder, the grader and its kit."""
+def write_bundle(zip_path, repo=REPO_ROOT, sandbox=None, kit=None):
+    """The Gradescope autograder zip: setup.sh, run_autograder, the grader and its kit (built from
+    `repo` unless given)."""
     here = HERE / "gradescope"
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-        kit = build_kit(Path(tmp) / "kit", repo, sandbox)
+        kit = Path(kit) if kit is not None else build_kit(Path(tmp) / "kit", repo, sandbox)
         zip_path = Path(zip_path)
         zip_path.parent.mkdir(parents=True, exist_ok=True)
         part = zip_path.with_name(zip_path.name + ".tmp")
@@ -979,8 +996,17 @@ def main(argv=None):
     parser.add_argument("--unconfined", action="store_true",
                         help="grade without the sandbox (resource limits only): for trusted code, never for students'")
     parser.add_argument("--bundle", type=Path, help="write the Gradescope autograder zip here and stop")
+    parser.add_argument("--check-sandbox", action="store_true", help="say whether the sandbox works here, and stop")
     args = parser.parse_args(argv)
 
+    settings_file = (args.kit / "grader.toml") if args.kit else REPO_ROOT / SETTINGS_FILE
+    settings = load_toml(settings_file) if settings_file.exists() else {}
+    if settings.get("allow_unconfined", False) and not args.unconfined:
+        try:
+            Sandbox.find()
+        except SandboxUnavailable as e:
+            print(f"grade: no sandbox ({e}); grader.toml allows grading unconfined", file=sys.stderr)
+            args.unconfined = True
     try:
         sandbox = Sandbox.find(unconfined=args.unconfined)
     except SandboxUnavailable as e:
@@ -990,6 +1016,9 @@ def main(argv=None):
             args.results.write_text(json.dumps({"score": 0, "output": f"The autograder could not start its "
                                                 "sandbox; the course staff have been told. ({e})"}))
         return 2
+    if args.check_sandbox:
+        print(f"grade: {sandbox.describe(Cgroup(64) if not sandbox.unconfined else None)}")
+        return 0
     if args.unconfined:
         print("grade: WARNING: --unconfined: submissions run without a sandbox; their grades can be forged",
               file=sys.stderr)
