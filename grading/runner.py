@@ -2,14 +2,14 @@
 
     python runner.py PLAN.json INPUTS.npz DRIVERS.py OUTDIR
 
-It imports the driver module (grading/drivers/<Notebook>.py: how each graded function is called,
+It imports the modules the plan preloads (torch) and the driver module (grading/drivers/<Notebook>.py: how each graded function is called,
 no expected values), and for each function of the plan, in order, calls the driver on each of the
 function's cases and writes OUTDIR/<index>.npz: the case's outputs as plain arrays under
 "<case>/<name>" and, where the case raised, its first line under "<case>/__error__". Nothing here
 decides a verdict: tools/grade.py reads these files with allow_pickle=False in a process that never
 imports the submission and compares them with the instructor's outputs, which never enter the
 sandbox. A submission can change anything this process does; it gains only by producing the right
-outputs. Before the first function it writes OUTDIR/ready (numpy and torch imported), so the grader
+outputs. Before the first function it writes OUTDIR/ready (numpy, torch and the drivers imported), so the grader
 can tell a slow start from a slow function.
 """
 
@@ -42,17 +42,17 @@ def run_case(driver, inputs):
 
 
 def main(plan_path, inputs_path, drivers_path, outdir):
-    import torch  # noqa: F401  (imported before the clock of the first function starts)
-
     with open(plan_path) as f:
         plan = json.load(f)
+    for name in plan.get("preload", []):  # torch: imported before the clock of the first function starts
+        importlib.import_module(name)
     with np.load(inputs_path, allow_pickle=False) as data:
         every = {k: data[k] for k in data.files}
     spec = importlib.util.spec_from_file_location("graded_drivers", drivers_path)
     drivers = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(drivers)
     open(os.path.join(outdir, "ready"), "w").close()
-    for entry in plan:
+    for entry in plan["functions"]:
         arrays = {}
         driver = getattr(drivers, entry["driver"])
         for case in entry["cases"]:
@@ -68,6 +68,8 @@ def main(plan_path, inputs_path, drivers_path, outdir):
         np.savez(part, **arrays)
         os.replace(part, os.path.join(outdir, f"{entry['index']}.npz"))
     sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # no atexit handler or finaliser of the submission runs after the last output
 
 
 if __name__ == "__main__":

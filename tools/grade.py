@@ -406,7 +406,9 @@ class Sandbox:
                  "--size", size, "--perms", "1777", "--tmpfs", "/tmp",
                  "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm",
                  "--ro-bind", str(run / "in"), "/sandbox/in", "--bind", str(run / "out"), "/sandbox/out",
-                 "--chdir", "/tmp", "--seccomp", str(getattr(self, "_seccomp", -1))]
+                 "--chdir", "/tmp", "--seccomp", str(getattr(self, "_seccomp", -1)),
+                "--remount-ro", "/",  # the root bwrap builds: only /tmp, /dev/shm and /sandbox/out are writable
+                "--as-pid-1"]  # no bwrap init inside, whose command line would name the grader's folders
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "USER": "nobody", "LOGNAME": "nobody", "TMPDIR": "/tmp", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg", "CS231N_OFFLINE": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "TORCH_HOME": "/tmp/torch", "MPLCONFIGDIR": "/tmp/mpl"}
