@@ -265,6 +265,7 @@ CATALOGUE = {
          "zip(style_layers, style_targets, list(style_weights)[::-1])"),
         ("only the last layer counts", "loss = loss + weight", "loss = weight"),
         ("off-by-one layer", "gram_matrix(feats[layer])", "gram_matrix(feats[layer + 1])"),
+        ("missing gradient (detach)", "gram_matrix(feats[layer])", "gram_matrix(feats[layer]).detach()"),
     ],
     (ST, "tv_loss"): [
         ("dropped term", "torch.sum(down ** 2) + torch.sum(right ** 2)", "torch.sum(down ** 2)"),
@@ -274,6 +275,7 @@ CATALOGUE = {
         ("wrong normalisation", "torch.sum(down ** 2) + torch.sum(right ** 2)",
          "torch.mean(down ** 2) + torch.mean(right ** 2)"),
         ("wrong axis", "img[:, :, :, 1:] - img[:, :, :, :-1]", "img[:, :, 1:, :] - img[:, :, :-1, :]"),
+        ("missing gradient in one direction (detach)", "torch.sum(right ** 2))", "torch.sum(right ** 2).detach())"),
     ],
     # ------------------------------------------------------------------------------------------
     # GANs
@@ -306,6 +308,7 @@ CATALOGUE = {
         ("wrong clamp", "input.clamp(min=0)", "input.clamp(max=0)"),
         ("dropped term", " + torch.log1p(torch.exp(-input.abs()))", ""),
         ("dtype promoted to float64", "elementwise.mean()", "elementwise.double().mean()", SAME_VALUES_FLOAT64),
+        ("extra detach", "input.clamp(min=0)", "input.detach().clamp(min=0)"),
     ],
     (GAN, "discriminator_loss"): [
         ("wrong label for real", "bce_loss(logits_real, torch.ones_like(logits_real))",
@@ -314,6 +317,7 @@ CATALOGUE = {
         ("wrong sign", "+ bce_loss(logits_fake", "- bce_loss(logits_fake"),
         ("wrong normalisation", "(bce_loss(logits_real", "(0.5 * bce_loss(logits_real"),
         ("wrong input", "logits_fake, torch.zeros_like(logits_fake)", "logits_real, torch.zeros_like(logits_fake)"),
+        ("extra detach", "bce_loss(logits_fake, torch.zeros_like", "bce_loss(logits_fake.detach(), torch.zeros_like"),
     ],
     (GAN, "generator_loss"): [
         ("wrong label", "torch.ones_like(logits_fake)", "torch.zeros_like(logits_fake)"),
@@ -329,6 +333,7 @@ CATALOGUE = {
         ("wrong normalisation", "loss = 0.5 * ((scores_real - 1) ** 2)", "loss = ((scores_real - 1) ** 2)"),
         ("sum instead of mean", "(scores_fake**2).mean()", "(scores_fake**2).sum()"),
         ("wrong sign", "+ 0.5 * (scores_fake**2)", "- 0.5 * (scores_fake**2)"),
+        ("extra detach", "((scores_real - 1) ** 2)", "((scores_real.detach() - 1) ** 2)"),
     ],
     (GAN, "ls_generator_loss"): [
         ("wrong target", "(scores_fake - 1) ** 2", "(scores_fake + 1) ** 2"),
@@ -391,3 +396,5 @@ CATALOGUE = {
 
 # The later editions' notebooks keep their mistakes in files of their own beside this one (each defines
 # CATALOGUE in the same form); the lines below merge them.
+from mutants_catalogue_ddpm import CATALOGUE as _C_DDPM; CATALOGUE.update(_C_DDPM)  # noqa: E402
+from mutants_catalogue_vit import CATALOGUE as _C_VIT; CATALOGUE.update(_C_VIT)  # noqa: E402
