@@ -397,4 +397,4 @@ CATALOGUE = {
 # The later editions' notebooks keep their mistakes in files of their own beside this one (each defines
 # CATALOGUE in the same form); the lines below merge them.
 from mutants_catalogue_ddpm import CATALOGUE as _C_DDPM; CATALOGUE.update(_C_DDPM)  # noqa: E402
-from mutants_catalogue_vit import CATALOGUE as _C_VIT; CATALOGUE.update(_C_VIT)  # noqa: E402
+from mutants_catalogue_vit import CATALOGUE as _C_VIT; CATALOGUE.update(_C_VIT)  # noqa: E402, E702
