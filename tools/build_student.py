@@ -58,10 +58,24 @@ INSTRUCTOR_ONLY = [
     "tools/mutants.py",
     "tools/mutants_catalogue*.py",  # the catalogue and the later notebooks' parts of it
     "tests/test_grade.py",
+    "grading/cases/",  # the graded cases: hidden inputs and tolerances (grading/README.md)
+    "grading/drivers/",
+    "grading/runner.py",
+    "grading/README.md",
+    "grading/grader.toml",
     "tests/test_progress.py",  # plants loops and reports in copies of the package: slow for students
     "tests/test_mutants.py",
     "tools/make_captioning_check_values.py",  # writes the captioning checks' stored values from the solutions
     "tests/test_captioning_check_values.py",  # torch references of the decoder and the Transformer's forward
+    "tools/make_vision_check_values.py",  # writes the net-vis and style checks' stored values from the solutions
+    "tests/test_vision_check_values.py",  # loop and per-image references of the vision blanks
+    "tools/make_vit_check_values.py",  # writes the ViT checks' stored values from the solution
+    "tests/test_vit_check_values.py",  # a torch.nn composition of VisionTransformer.forward
+    "tools/make_ddpm_check_values.py",  # writes the DDPM checks' stored values from the solutions
+    "tests/test_ddpm_check_values.py",  # runs it against the solutions
+    "tools/build_ddpm_scenes_model.py",  # trains the embedded DDPM checkpoint with the solutions
+    "tools/colab_cell.py",  # writes the notebooks' Colab set-up cell (the edition has the cells)
+    "tests/test_colab.py",  # builds the student edition and runs it in a stand-in Colab
 ]
 
 # Markdown between these two lines (each alone on its line) is for instructors: the student edition's
