@@ -26,6 +26,16 @@ if [[ ! -f tools/check_student_edition.py ]]; then
 fi
 
 bash tools/setup_gan_data.sh  # the GAN notebook's images; offline it only checks for Fashion-MNIST
+# The grader's tests (tests/test_grade.py) run submissions in bubblewrap's sandbox.
+if ! command -v bwrap >/dev/null; then
+    if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+        echo "test: installing bubblewrap (the grader's sandbox)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    else
+        echo "test: bubblewrap (bwrap) is missing: tests/test_grade.py will fail; install it" \
+             "(sudo apt-get install bubblewrap)" >&2
+    fi
+fi
 workers=$(nproc 2>/dev/null || echo 2)
 # One pytest worker per core, and one thread per process (numpy, torch and the notebooks' kernels):
 # more threads than cores only makes them wait for each other.
