@@ -11,13 +11,13 @@ help:
 	@echo "              the report at the end lists each function, its status and points"
 	@echo "make setup    create .venv and install requirements.txt and the cs231n package"
 	@echo "make data     fetch the real data of every notebook (embedded stand-ins where offline)"
-	@echo "make submit   students: zip the files you changed for submission"
+	@echo "make submit   students: zip the files you changed, and write the PDF of your notebooks"
 	@echo "make help     this list"
 	@[ ! -f tools/grade.py ] || { \
 	    echo "make bench                       instructors: benchmarks (ratios against a reference measured in the same run)"; \
 	    echo "make student                     instructors: write the student edition to build/student/"; \
 	    echo "make check-student               instructors: build the student edition and check that its tests catch every blank"; \
-	    echo "make grade SUBMISSION=path.zip   instructors: grade a submission into build/grades/"; \
+	    echo "make grade SUBMISSION=path.zip   instructors: grade a submission into build/grades/ (sandboxed by bubblewrap)"; \
 	    echo "make gradescope                  instructors: write the Gradescope autograder zip to build/"; \
 	    echo "make mutants                     instructors: run the catalogue of student mistakes against the tests"; }
 
