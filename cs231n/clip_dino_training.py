@@ -1,0 +1,108 @@
+"""How the CLIP and DINO notebook trains its offline stand-ins (given code; nothing here to implement).
+
+`train_clip` trains a TinyCLIP on scenes and their captions with your `clip_contrastive_loss`;
+`train_dino` trains a TinyViT with DINO (two augmented global views per image, your `dino_loss`,
+`update_center` and `update_teacher`); `patch_features` reads the last layer's patch tokens of a
+DINO-style model, as the 2025 notebook does with ViT-S/8.
+"""
+
+import copy
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cs231n.clip_dino import clip, clip_contrastive_loss, dino_loss, update_center, update_teacher
+from cs231n.models.tiny_clip import CLIP_MEAN, CLIP_STD
+from cs231n.models.tiny_vit import DINOHead, DINOModel, TinyViT
+
+
+def to_clip_input(images):
+    """uint8 (N, H, W, 3) -> float (N, 3, 32, 32), normalised as TinyCLIP's preprocess does."""
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255
+    x = F.interpolate(x, size=(32, 32), mode="bilinear", antialias=True, align_corners=False)
+    return (x - torch.tensor(CLIP_MEAN)[:, None, None]) / torch.tensor(CLIP_STD)[:, None, None]
+
+
+def train_clip(model, images, captions, *, steps=300, batch_size=128, lr=2e-3, seed=0):
+    """Train model (a TinyCLIP) on uint8 images (N, H, W, 3), each with a list of captions (one drawn per
+    step). Returns the losses, one per step."""
+    gen = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    x_all = to_clip_input(images)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    losses = []
+    model.train()
+    for _ in range(steps):
+        idx = torch.randperm(len(captions), generator=gen)[:batch_size]
+        texts = [captions[i][rng.integers(len(captions[i]))] for i in idx.tolist()]
+        loss = clip_contrastive_loss(model.encode_image(x_all[idx]), model.encode_text(clip.tokenize(texts)),
+                                     model.logit_scale.exp().clamp(max=100))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+def _augment(x, gen):
+    """A DINO global view of each image of x (B, 3, 32, 32) in [0, 1]: a random crop of 40-100% of its
+    area resized back, a horizontal flip half of the time, and a random brightness and channel order."""
+    B, _, H, W = x.shape
+    scale = torch.empty(B).uniform_(0.4, 1.0, generator=gen).sqrt()
+    side = (scale * H).round().long()
+    out = torch.empty_like(x)
+    for i in range(B):
+        s = int(side[i])
+        top = int(torch.randint(0, H - s + 1, (1,), generator=gen))
+        left = int(torch.randint(0, W - s + 1, (1,), generator=gen))
+        crop = x[i:i + 1, :, top:top + s, left:left + s]
+        out[i] = F.interpolate(crop, size=(H, W), mode="bilinear", align_corners=False)[0]
+    flip = torch.rand(B, generator=gen) < 0.5
+    out[flip] = out[flip].flip(-1)
+    perm = torch.stack([torch.randperm(3, generator=gen) for _ in range(B)])  # colour is not the point
+    out = torch.gather(out, 1, perm[:, :, None, None].expand(-1, -1, H, W))
+    return (out * torch.empty(B, 1, 1, 1).uniform_(0.7, 1.3, generator=gen)).clamp(0, 1)
+
+
+def to_vit_input(images):
+    """uint8 (N, 64, 64, 3) -> float (N, 3, 32, 32) in [0, 1]."""
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255
+    return F.interpolate(x, size=(32, 32), mode="bilinear", antialias=True, align_corners=False)
+
+
+def train_dino(images, *, steps=200, batch_size=32, lr=1e-3, out_dim=64, seed=0, teacher_momentum=0.99,
+               center_momentum=0.9, student_temp=0.1, teacher_temp=0.04):
+    """Train a TinyViT with DINO on uint8 images (N, H, W, 3). Returns (teacher backbone, losses); the
+    teacher is DINO's result (its moving average is smoother than the student)."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    x_all = to_vit_input(images)
+    student = DINOModel(TinyViT(), DINOHead(48, out_dim))
+    teacher = copy.deepcopy(student)
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    center = torch.zeros(1, out_dim)
+    opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.04)
+    losses = []
+    for _ in range(steps):
+        x = x_all[torch.randperm(len(x_all), generator=gen)[:batch_size]]
+        views = torch.cat([_augment(x, gen), _augment(x, gen)])  # (2B, 3, 32, 32): view 0, then view 1
+        with torch.no_grad():
+            teacher_out = teacher(views)
+        loss = dino_loss(student(views), teacher_out, center, ncrops=2, student_temp=student_temp,
+                         teacher_temp=teacher_temp)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        update_teacher(student, teacher, momentum=teacher_momentum)
+        center = update_center(center, teacher_out, momentum=center_momentum)
+        losses.append(loss.item())
+    return teacher.backbone.eval(), losses
+
+
+@torch.no_grad()
+def patch_features(model, x):
+    """The last layer's patch tokens of a DINO-style model: x (B, 3, H, W) -> (B, P, D), [CLS] dropped."""
+    return model.get_intermediate_layers(x, n=1)[0][:, 1:]
