@@ -15,7 +15,7 @@ help:
 	@echo "make help     this list"
 	@[ ! -f tools/grade.py ] || { \
 	    echo "make bench                       instructors: benchmarks (ratios against a reference measured in the same run)"; \
-	    echo "make student                     instructors: write the student edition to build/student/"; \
+	    echo "make student [EDITION=2025]      instructors: write the student edition to build/student/ (an edition: build/student-EDITION/; python tools/editions.py lists them)"; \
 	    echo "make check-student               instructors: build the student edition and check that its tests catch every blank"; \
 	    echo "make grade SUBMISSION=path.zip   instructors: grade a submission into build/grades/ (sandboxed by bubblewrap)"; \
 	    echo "make gradescope                  instructors: write the Gradescope autograder zip to build/"; \
@@ -46,7 +46,7 @@ bench: $(STAMP)
 
 student: $(STAMP)
 	@[ -f tools/build_student.py ] || { echo "make student: for instructors; this is the student edition"; exit 1; }
-	$(PY) tools/build_student.py --zip
+	$(PY) tools/build_student.py --zip --edition $(or $(EDITION),all)
 
 check-student: $(STAMP)
 	@[ -f tools/check_student_edition.py ] || { echo "make check-student: for instructors; this is the student edition"; exit 1; }

@@ -37,6 +37,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from editions import DEFAULT as DEFAULT_EDITION
+from editions import EditionError, Plan
 from markers import BLANK_MESSAGE, END_MARKER, START_MARKER
 
 # Paths (relative to the repository root, '/' separators) that never go to students. A pattern
@@ -76,6 +78,9 @@ INSTRUCTOR_ONLY = [
     "tools/build_ddpm_scenes_model.py",  # trains the embedded DDPM checkpoint with the solutions
     "tools/colab_cell.py",  # writes the notebooks' Colab set-up cell (the edition has the cells)
     "tests/test_colab.py",  # builds the student edition and runs it in a stand-in Colab
+    "tools/editions.py",  # which notebooks each edition ships (make student EDITION=...)
+    "grading/editions.toml",
+    "tests/test_editions.py",
 ]
 
 # Markdown between these two lines (each alone on its line) is for instructors: the student edition's
@@ -472,12 +477,19 @@ def _check_out_dir(out, repo):
                              "remove it yourself or pick another --out")
 
 
-def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False):
+def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False, edition=DEFAULT_EDITION):
     """Build the student edition of `repo` into `out` and return an Edition.
 
+    `edition` names a set of notebooks in grading/editions.toml (default: all of them); the files of
+    the others stay out, and the edition's points file and README name only its notebooks.
     Raises BuildError on any problem, leaving `out` as it was."""
     repo = Path(repo).resolve()
-    out = Path(out) if out is not None else repo / "build" / "student"
+    try:
+        plan = Plan(edition, repo)
+    except EditionError as e:
+        raise BuildError(str(e)) from None
+    default_out = "student" if edition == DEFAULT_EDITION else f"student-{edition}"
+    out = Path(out) if out is not None else repo / "build" / default_out
     out = out if out.is_absolute() else Path.cwd() / out
     _check_out_dir(out, repo)
     say = (lambda *a: None) if quiet else print
@@ -493,6 +505,8 @@ def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False):
         for rel in tracked_files(repo):
             src = repo / rel
             if is_instructor_only(rel):
+                continue
+            if not plan.keeps(rel, src.read_text(encoding="utf-8") if rel.startswith("tests/") and rel.endswith(".py") else None):
                 continue
             if not src.exists() and not src.is_symlink():
                 say(f"warning: {rel} is tracked but missing from the working tree; skipped")
@@ -518,7 +532,15 @@ def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False):
                 dest.write_bytes(student.encode("utf-8"))
                 shutil.copymode(src, dest)
             elif rel.endswith(".md"):
-                dest.write_bytes(strip_instructor_blocks(src.read_bytes().decode("utf-8"), rel).encode("utf-8"))
+                text = strip_instructor_blocks(src.read_bytes().decode("utf-8"), rel)
+                try:
+                    text = plan.markdown(text, rel)
+                except EditionError as e:
+                    raise BuildError(str(e)) from None
+                dest.write_bytes(text.encode("utf-8"))
+                shutil.copymode(src, dest)
+            elif rel == "grading/points.toml":
+                dest.write_text(plan.points_text(src.read_text(encoding="utf-8")), encoding="utf-8")
                 shutil.copymode(src, dest)
             else:
                 shutil.copy2(src, dest)
@@ -538,11 +560,12 @@ def build(repo=REPO_ROOT, out=None, make_zip=False, quiet=False):
             shutil.rmtree(staging)
 
     functions = sorted({f"{r.function} ({r.path})" for r in edition.regions})
-    say(f"student edition: {out} ({len(edition.files)} files)")
+    say(f"student edition: {out} ({len(edition.files)} files); edition {plan.name}: {plan.title}")
     say(f"blanked {len(edition.regions)} region(s) in {len(functions)} function(s); "
         f"replaced {len(edition.answers)} inline answer(s); no solution line leaked")
     if make_zip:
-        edition.zip_path = write_zip(out, out.parent / f"{EDITION_NAME}.zip")
+        suffix = "" if plan.name == DEFAULT_EDITION else f"_{plan.name}"
+        edition.zip_path = write_zip(out, out.parent / f"{EDITION_NAME}{suffix}.zip")
         say(f"zip: {edition.zip_path}")
     return edition
 
@@ -563,13 +586,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=None,
-                        help="where the edition goes (default: build/student in the repository)")
+                        help="where the edition goes (default: build/student, or build/student-EDITION, in the repository)")
     parser.add_argument("--zip", action="store_true",
-                        help=f"also write {EDITION_NAME}.zip beside the output folder")
+                        help=f"also write {EDITION_NAME}.zip (_EDITION.zip for an edition) beside the output folder")
+    parser.add_argument("--edition", default=DEFAULT_EDITION,
+                        help="which notebooks ship: a name from grading/editions.toml (2019, 2021-2025, all; "
+                             "default all; python tools/editions.py lists them)")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        build(args.repo, args.out, make_zip=args.zip)
+        build(args.repo, args.out, make_zip=args.zip, edition=args.edition)
     except BuildError as e:
         print(f"build_student: {e}", file=sys.stderr)
         return 1

@@ -5,10 +5,12 @@
 
 tools/build_student.py asks a Plan, file by file, whether the file ships (`keeps`) and how the
 edition's points file and Markdown read (`points_text`, `markdown`). A Markdown block between
-`<!-- notebooks: A B -->` and `<!-- /notebooks -->` lines ships only when the edition has one of the
-notebooks it names (README.md marks its notebook rows and sections so).
+`<!-- notebooks: A B -->` and `<!-- /notebooks -->` lines, and a line that ends with
+`<!-- notebooks: A B -->` (a table row, a list item), ship only when the edition has one of the
+notebooks they name; README.md marks its notebook rows and sections so.
 """
 
+import ast
 import re
 import sys
 from pathlib import Path
@@ -23,6 +25,7 @@ EDITIONS_FILE = "grading/editions.toml"
 DEFAULT = "all"
 BLOCK_START = re.compile(r"^<!-- notebooks: ([A-Za-z0-9_ ]+) -->\s*$")
 BLOCK_END = "<!-- /notebooks -->"
+LINE_TAG = re.compile(r"^(.*\S)\s*<!-- notebooks: ([A-Za-z0-9_ ]+) -->[ \t]*(\r?\n)?$", re.S)
 TABLE = re.compile(r"^\[([^\]]+)\]\s*$")
 
 
@@ -37,6 +40,16 @@ def load(root=ROOT):
 
 def _dotted(module):
     return module.rstrip("/").removesuffix(".py").replace("/", ".")
+
+
+def _names_module(text, dotted):
+    """Whether Python source imports or names the module `dotted` (a.b.c), in any spelling."""
+    if re.search(rf"\b{re.escape(dotted)}\b", text):  # import a.b.c, from a.b.c import, "a.b.c" in a string
+        return True
+    parent, _, leaf = dotted.rpartition(".")
+    return any(isinstance(node, ast.ImportFrom) and node.module == parent
+               and any(alias.name == leaf for alias in node.names)
+               for node in ast.walk(ast.parse(text)))
 
 
 class Plan:
@@ -66,7 +79,7 @@ class Plan:
         kept_modules = {m for n in shipped for m in books[n].get("modules", [])}
         self.dropped_modules = sorted({m for n, b in books.items() if n not in self.shipped
                                        for m in b.get("modules", [])} - kept_modules)
-        self._references = [re.compile(rf"\b{re.escape(_dotted(m))}\b") for m in self.dropped_modules]
+        self._dropped_dotted = [_dotted(m) for m in self.dropped_modules]
 
     def _dropped_module(self, rel):
         return any(rel.startswith(m) if m.endswith("/") else rel == m for m in self.dropped_modules)
@@ -79,7 +92,7 @@ class Plan:
             return False
         if rel.startswith("tests/") and rel.endswith(".py") and text is not None:
             # a test that imports a module the edition leaves out could not even be collected
-            return not any(p.search(text) for p in self._references)
+            return not any(_names_module(text, m) for m in self._dropped_dotted)
         return True
 
     def points_text(self, text):
@@ -115,6 +128,15 @@ class Plan:
                     raise EditionError(f"{path}:{number}: {BLOCK_END} without its opening line")
                 skipping = None
                 continue
+            tagged = LINE_TAG.match(line)
+            if tagged:  # a table row or list item of its own notebooks: `... <!-- notebooks: A B -->`
+                names = tagged.group(2).split()
+                unknown = [n for n in names if n not in self.known]
+                if unknown:
+                    raise EditionError(f"{path}:{number}: unknown notebook(s) {', '.join(unknown)}")
+                if not any(n in self.shipped for n in names):
+                    continue
+                line = tagged.group(1) + (tagged.group(3) or "")
             if not skipping:
                 out.append(line)
         if skipping is not None:
