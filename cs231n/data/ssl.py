@@ -77,10 +77,10 @@ class ShapeScenes(torch.utils.data.Dataset):
         if fg == bg:  # never an invisible shape
             fg = tuple(255 - c for c in bg)
         img = Image.new("RGB", (s, s), bg)
-        r = rng.uniform(0.22, 0.34) * s
+        r = rng.uniform(0.30, 0.42) * s
         cx, cy = rng.uniform(r, s - r, size=2)  # anywhere, wholly inside the frame
         scenes._draw_shape(ImageDraw.Draw(img), self.classes[self.targets[i]], cx, cy, r,
-                           rng.uniform(-np.pi, np.pi), fg)
+                           rng.uniform(-0.2, 0.2), fg)
         return np.asarray(img.resize((IMAGE_SIZE, IMAGE_SIZE), Image.LANCZOS), dtype=np.uint8)
 
     def __len__(self):

@@ -123,7 +123,9 @@ class SSLData:
     - classes: the label names (the shapes offline; the labels SimCLR never sees).
     - pretrain: pairs (x_i, x_j, label) with the training augmentations, for contrastive training.
     - memory, test_pairs: pairs with the test transform: the kNN monitor's bank and queries.
-    - probe_train: (x, label) with the training augmentations, the few labelled images of the probe.
+    - probe_train: (x, label) with the test transform: the few labelled images of the probe. (The classic
+      probe trains on augmented views; with a tenth of a few thousand images and a few dozen steps a
+      linear layer learns faster from the images as they are.)
     - test: (x, label) with the test transform.
     - train_plain: (x, label) of the pretraining images with the test transform (for pictures).
     """
@@ -167,7 +169,7 @@ def load_ssl_data(n_train=2000, n_test=1000, label_fraction=0.1, train_transform
             pretrain=Subset(train, first),
             memory=Subset(CIFAR10Pair(root, train=True, transform=test_transform), first),
             test_pairs=Subset(CIFAR10Pair(root, train=False, transform=test_transform), list(range(n_test))),
-            probe_train=Subset(CIFAR10(root, train=True, transform=train_transform), labelled),
+            probe_train=Subset(CIFAR10(root, train=True, transform=test_transform), labelled),
             test=Subset(test, list(range(n_test))),
             train_plain=Subset(CIFAR10(root, train=True, transform=test_transform), first))
     train = ShapeScenes(n_train or 2000, train=True)
@@ -178,7 +180,7 @@ def load_ssl_data(n_train=2000, n_test=1000, label_fraction=0.1, train_transform
         pretrain=_view(train, ScenesPair, train_transform),
         memory=_view(train, ScenesPair, test_transform),
         test_pairs=_view(test, ScenesPair, test_transform),
-        probe_train=Subset(_view(train, ShapeScenes, train_transform), labelled),
+        probe_train=Subset(_view(train, ShapeScenes, test_transform), labelled),
         test=_view(test, ShapeScenes, test_transform),
         train_plain=_view(train, ShapeScenes, test_transform))
 

@@ -14,8 +14,17 @@ from tqdm.auto import tqdm
 from cs231n.simclr.contrastive_loss import simclr_loss_vectorized
 from cs231n.simclr.model import Classifier
 
-__all__ = ["train", "train_val", "test", "linear_probe", "extract_features", "nearest_neighbours", "pca_2d",
+__all__ = ["SCHEDULES", "train", "train_val", "test", "linear_probe", "extract_features", "nearest_neighbours", "pca_2d",
            "model_device"]
+
+# The notebook's schedules. "cpu" fits the CI budget (about 40 CPU-seconds of pretraining on one
+# thread); a GPU runs the longer one by itself. Both use the small encoder (arch="small").
+SCHEDULES = {
+    "cpu": dict(arch="small", n_train=1500, n_test=1000, label_fraction=0.1, epochs=10, batch_size=128, lr=3e-3,
+                temperature=0.2, probe_epochs=30, probe_batch_size=50, probe_lr=1e-2),
+    "cuda": dict(arch="small", n_train=10000, n_test=2000, label_fraction=0.1, epochs=60, batch_size=256, lr=3e-3,
+                 temperature=0.2, probe_epochs=60, probe_batch_size=100, probe_lr=1e-2),
+}
 
 
 def model_device(model):
