@@ -294,6 +294,16 @@ class Cgroup:
             self.remove()
             self.folders, self.kind = [], None
 
+    def peak_mb(self):
+        """The run's peak memory (shared memory included), or None."""
+        for folder in self.folders:
+            for name in ("memory.max_usage_in_bytes", "memory.peak"):
+                try:
+                    return int((folder / name).read_text()) >> 20
+                except (OSError, ValueError):
+                    continue
+        return None
+
     def join(self):
         """Called in the child before exec."""
         for folder in self.folders:
@@ -335,10 +345,11 @@ class Sandbox:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, pass_fds=fds)
             probe._close()
         if r.returncode != 0 or "ok" not in r.stdout:
-            raise SandboxUnavailable("bubblewrap cannot make a sandbox here (" + (r.stderr.strip() or f"exit {r.returncode}")
-                                     + "): user namespaces must be allowed (e.g. sysctl kernel.unprivileged_userns_clone=1,"
-                                     " or a container started with --privileged or a seccomp profile allowing "
-                                     "unshare); or pass --unconfined to grade without a sandbox (trusted code only)")
+            raise SandboxUnavailable("bubblewrap cannot make a sandbox here (" + (r.stderr.strip()[-300:] or f"exit {r.returncode}")
+                                     + "); where it cannot create namespaces, user namespaces must be allowed (e.g. "
+                                     "sysctl kernel.unprivileged_userns_clone=1, or a container started with "
+                                     "--privileged or a seccomp profile allowing unshare); or pass --unconfined to grade "
+                                     "without a sandbox (trusted code only)")
         return probe
 
     def describe(self, cgroup=None):
@@ -399,12 +410,13 @@ class Sandbox:
                 args += ["--ro-bind", str(p), f"/{link}"]
         for f in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf"):
             args += ["--ro-bind-try", f"/etc/{f}", f"/etc/{f}"]
-        for root in self._python_roots():
-            args += ["--ro-bind", str(root), str(root)]
         size = str(TMPFS_MB << 20)
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", size, "--perms", "1777", "--tmpfs", "/tmp",
-                 "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm",
+                 "--size", size, "--perms", "1777", "--tmpfs", "/dev/shm"]
+        for root in self._python_roots():  # after /tmp: a venv under /tmp stays visible (read-only)
+            args += ["--ro-bind", str(root), str(root)]
+        args += [
                  "--ro-bind", str(run / "in"), "/sandbox/in", "--bind", str(run / "out"), "/sandbox/out",
                  "--chdir", "/tmp", "--seccomp", str(getattr(self, "_seccomp", -1)),
                 "--remount-ro", "/",  # the root bwrap builds: only /tmp, /dev/shm and /sandbox/out are writable
@@ -554,10 +566,12 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
                 time.sleep(0.05)
         finally:
             _kill(proc)
+            peak = cgroup.peak_mb() if cgroup is not None else None
             if cgroup is not None:
                 cgroup.remove()
         if log is not None:
-            log.append(f"--- {name} run {attempt}: exit {proc.returncode}\n{tail.text()}")
+            log.append(f"--- {name} run {attempt}: exit {proc.returncode}, {now - started:.1f} s, peak memory "
+                       f"{peak if peak is not None else '?'} MB\n{tail.text()}")
         done = []
         for entry in remaining:
             path = run / "out" / f"{entry['index']}.npz"
