@@ -236,7 +236,7 @@ def _score_grads(loss_fn, *scores):
 # The gradient each loss sends back to the scores (what the optimiser uses), against its closed form for
 # a mean over N scores: a .detach() or a constant in the wrong place keeps some values and loses this.
 @pytest.mark.parametrize("name, loss_fn, expected", [
-    ("bce_loss (targets 1, 0, 1, ...)", lambda x: bce_loss(x, torch.arange(10) % 2 == 0),
+    ("bce_loss (targets 1, 0, 1, ...)", lambda x: bce_loss(x, (torch.arange(10) % 2 == 0).float()),
      lambda x: (torch.sigmoid(x) - (torch.arange(10) % 2 == 0).float()) / 10),
     ("discriminator_loss, d/d logits_real", lambda x: discriminator_loss(x, _logits()[1]),
      lambda x: (torch.sigmoid(x) - 1) / 10),
