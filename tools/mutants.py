@@ -45,7 +45,7 @@ builder = sys.modules["build_student"]
 catalogue = _load("mutants_catalogue")
 
 # What a test run needs besides the package: the tests, their configuration and the report plugin.
-LAYOUT = ["tests", "tests_hidden", "pyproject.toml", "grading", "tools/progress.py"]
+LAYOUT = ["tests", "tests_hidden", "pyproject.toml", "grading", "tools/progress.py", "tools/markers.py"]
 
 
 def regions(repo):
