@@ -66,10 +66,17 @@ def _augment(x, gen):
     return (out * torch.empty(B, 1, 1, 1).uniform_(0.7, 1.3, generator=gen)).clamp(0, 1)
 
 
-def to_vit_input(images):
-    """uint8 (N, 64, 64, 3) -> float (N, 3, 32, 32) in [0, 1]."""
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+def to_vit_input(images, size=32, imagenet_normalize=False):
+    """uint8 (N, H, W, 3) -> float (N, 3, size, size) in [0, 1] (the TinyViT's input), or normalised with
+    ImageNet's mean and std (DINO ViT-S/8's input) when imagenet_normalize."""
     x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 255
-    return F.interpolate(x, size=(32, 32), mode="bilinear", antialias=True, align_corners=False)
+    x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    if imagenet_normalize:
+        x = (x - torch.tensor(IMAGENET_MEAN)[:, None, None]) / torch.tensor(IMAGENET_STD)[:, None, None]
+    return x
 
 
 def train_dino(images, *, steps=200, batch_size=32, lr=1e-3, out_dim=64, seed=0, teacher_momentum=0.99,

@@ -10,6 +10,7 @@ Each loader prints one line naming the source it used.
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from cs231n.data import scenes
 from cs231n.data.paths import offline_forced
@@ -40,7 +41,7 @@ def scene_set(n, seed):
     for i in range(n):
         scene = scenes.random_scene(rng)
         images[i] = np.asarray(scenes.render_scene(scene, size=SCENE_SIZE))
-        masks[i] = shape_mask(images[i], scene)
+        masks[i] = shape_mask(images[i])
         out["captions"].append(scenes.scene_captions(scene, rng))
         for key, attr in (("colours", "colour"), ("kinds", "kind"), ("sizes", "size"),
                           ("positions", "position"), ("backgrounds", "background")):
@@ -48,8 +49,8 @@ def scene_set(n, seed):
     return {"images": images, "masks": masks, **out}
 
 
-def shape_mask(image, scene):
-    """Bool (H, W): the pixels of image nearer the scene's shape colour than its background colour.
+def shape_mask(image):
+    """Bool (H, W): the pixels of a scene image nearer its shape colour than its background colour.
 
     Both colours are measured in the image (the corner pixel is always background; the shape's is the
     pixel farthest from it), so the renderer's colour jitter does not move the boundary."""
@@ -60,12 +61,26 @@ def shape_mask(image, scene):
     return d_bg > np.linalg.norm(img - fg, axis=-1)
 
 
-def patch_masks(masks, patch_size):
-    """Per-patch labels (N, H / p, W / p), int64: 1 where more than half of a patch's pixels are shape."""
-    m = torch.as_tensor(masks, dtype=torch.float32)
-    n, h, w = m.shape
-    frac = m.reshape(n, h // patch_size, patch_size, w // patch_size, patch_size).mean(dim=(2, 4))
-    return (frac > 0.5).long()
+def scene_video(kind="star", colour="orange", background="gray", seed=0):
+    """A 20-frame "video" of one shape, the stand-in for the 2025 notebook's DAVIS clip: the shape
+    jumps left -> top -> center -> bottom -> right, large then small, two frames at each place.
+    Returns (frames uint8 (20, 64, 64, 3), masks bool (20, 64, 64))."""
+    rng = np.random.default_rng(seed)
+    frames, masks = [], []
+    for size in ("large", "small"):
+        for position in ("left", "top", "center", "bottom", "right"):
+            for _ in range(2):
+                scene = {"kind": kind, "colour": colour, "size": size, "position": position,
+                         "background": background, "seed": int(rng.integers(2**31))}
+                frames.append(np.asarray(scenes.render_scene(scene, size=SCENE_SIZE)))
+                masks.append(shape_mask(frames[-1]))
+    return np.stack(frames), np.stack(masks)
+
+
+def patch_masks(masks, grid):
+    """Per-patch labels (N, grid, grid), int64: 1 where more than half of a patch's pixels are shape."""
+    m = torch.as_tensor(masks, dtype=torch.float32)[:, None]  # (N, 1, H, W)
+    return (F.adaptive_avg_pool2d(m, grid)[:, 0] > 0.5).long()
 
 
 def load_clip(device, verbose=True):
