@@ -38,7 +38,7 @@ class SceneClassifier(nn.Module):
         return self.head(self.features(x))
 
 
-def train_scene_classifier(images, labels, epochs=6, batch_size=64, seed=0):
+def train_scene_classifier(images, labels, epochs=12, batch_size=64, seed=0):
     """Train a SceneClassifier on images (N, 3, S, S) in [0, 1] with labels (N,); returns it in eval mode.
 
     Training sees each image also flipped left-right: the scenes' shapes are nearly symmetric, and the
