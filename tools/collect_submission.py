@@ -178,7 +178,8 @@ def collect(root, out):
         raise SubmissionError(f"no module with START/END markers under {root / 'cs231n'}; "
                               "run this from the assignment's folder")
 
-    extra = sorted(p.name for p in (root / "assignment3").glob("*.ipynb") if p.name not in NOTEBOOKS)
+    extra = sorted(p.name for p in (root / "assignment3").glob("*.ipynb")
+                   if p.name not in NOTEBOOKS and p.name != "collect_submission.ipynb")  # Colab's hand-in, not work
     for name in NOTEBOOKS + extra:  # the six, then any notebook this edition adds
         rel = f"assignment3/{name}"
         path = root / rel
