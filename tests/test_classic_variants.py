@@ -261,7 +261,7 @@ def test_wrong_captioning_variant_fails_its_tests_and_notebook_checks(name, tmp_
 # --------------------------------------------------------------------------------------------------
 
 _TRANSFORMER_COVER = {"tests": ["tests/test_transformer_layers.py", "tests/test_captioning_transformer.py",
-                                *(f"tests/test_classic_api.py::test_transformer_{name}" for name in (
+                                *(f"tests/test_classic_api_transformer.py::test_transformer_{name}" for name in (
                                     "layers_have_the_classic_attributes", "official_attention_and_encoding_cells_run",
                                     "official_forward_cell_runs", "official_solver_and_sample_calls_work"))],
                       "notebooks": ["Transformer_Captioning.ipynb"]}
@@ -628,7 +628,7 @@ def tv_loss(img, tv_weight):
     return loss
 ''',
     }},
-    "tests": ["tests/test_style_transfer.py", "tests/test_classic_api.py::test_style_transfer_classic_signatures"],
+    "tests": ["tests/test_style_transfer.py", "tests/test_classic_api_style_transfer.py::test_style_transfer_classic_signatures"],
     "notebooks": ["Style_Transfer.ipynb"],
 }
 
@@ -840,7 +840,7 @@ _GAN_CLASSIC = {
 """,
 }
 _GAN_COVER = {"tests": ["tests/test_gan.py", "tests/test_mistakes_gan.py",
-                        "tests/test_classic_api.py::test_gan_classic_return_types"],
+                        "tests/test_classic_api_gan.py::test_gan_classic_return_types"],
               "notebooks": ["Generative_Adversarial_Networks.ipynb"]}
 VARIANTS["gan: classic-style solutions"] = {"replacements": {"gan_pytorch.py": _GAN_CLASSIC}, **_GAN_COVER}
 
