@@ -205,11 +205,15 @@ def _attacks(tmp, kit):
             "        if 'site-packages' in path or path.startswith(('/usr', '/proc')):\n            continue\n"
             "        try:\n            text += path + repr(open(path, 'rb').read()[:3000])\n        except OSError:\n            pass\n"
             "    print(text)\n    raise RuntimeError(text[:250] or 'nothing found')\n"),
+        "fifo_and_link": ("import os\n\n\ndef double(x):\n    if not os.path.lexists('/sandbox/out/1.npz'):\n"
+                          "        os.mkfifo('/sandbox/out/1.npz')\n"
+                          "        os.symlink('/etc/passwd', '/sandbox/out/2.npz')\n    return 2 * x\n"),
         "endless_loop": "def double(x):\n    while True:\n        pass\n",
         "exits": "import os\n\n\ndef double(x):\n    os._exit(0)\n",
         "output_flood": "import sys\n\n\ndef double(x):\n    sys.stdout.write('x' * (50 << 20))\n    return 2 * x\n",
     }
-    deserved = {"writer": 4, "double_fork": 4, "kill_parent": 4, "shared_memory": 4, "output_flood": 4}
+    deserved = {"writer": 4, "double_fork": 4, "kill_parent": 4, "shared_memory": 4, "output_flood": 4,
+                "fifo_and_link": 4}
     return {name: (text + "\n\n" + honest_triple, {"double": deserved.get(name, 0), "triple": 3})
             for name, text in attacks.items()}
 
@@ -335,15 +339,16 @@ def real_kit(tmp_path_factory, sandbox):
     return grade.build_kit(tmp_path_factory.mktemp("real") / "kit", REPO, sandbox, log=lambda *a: None)
 
 
-def _mutant_set(k):
-    """One realistic mistake (the k-th of the catalogue's) in every function that has one: {rel: text}, [function]."""
+def _mutant_set(k, every=1):
+    """One realistic mistake (the k-th of the catalogue's) in every `every`-th function that has one:
+    ({rel: text}, [function])."""
     import mutants
 
     regions = mutants.regions(REPO)
     texts, chosen = {}, []
-    for (path, function), entries in mutants.catalogue.CATALOGUE.items():
+    for n, ((path, function), entries) in enumerate(mutants.catalogue.CATALOGUE.items()):
         live = [e for e in entries if len(e) == 3]
-        if len(live) <= k or (path, function) not in regions:
+        if n % every or len(live) <= k or (path, function) not in regions:
             continue
         text = texts.get(path, regions[(path, function)][0])
         mine = [r for r in mutants.builder.named_regions(text, path) if r.function == function]
@@ -356,10 +361,10 @@ def _mutant_set(k):
 
 
 def test_solutions_full_marks_blank_zero_mistakes_partial_on_the_real_assignment(real_kit, sandbox, tmp_path):
-    modules = _marked(REPO)
+    modules = _marked(real_kit / "base")
     solutions = {rel: (REPO / rel).read_text() for rel in modules}
-    blank = {rel: (real_kit / "base" / rel).read_text() for rel in modules if (real_kit / "base" / rel).exists()}
-    texts, mutated = _mutant_set(0)
+    blank = {rel: (real_kit / "base" / rel).read_text() for rel in modules}
+    texts, mutated = _mutant_set(0, every=2)  # half the functions wrong: partial marks
     subs = [_zip(tmp_path / "solutions.zip", solutions), _zip(tmp_path / "blank.zip", blank),
             _zip(tmp_path / "mistakes.zip", {**solutions, **texts})]
     (_, sol, total), (_, empty, _), (_, wrong, _) = grade.grade_batch(subs, real_kit, sandbox, tmp_path / "out")
@@ -395,7 +400,7 @@ def test_local_make_test_and_the_grader_agree_on_solutions_blank_and_mistakes(re
     points = grade.load_toml(real_kit / "points.toml")
     functions = [fn for nb in AGREEMENT for fn in points[nb]["functions"]]
     texts, mutated = _mutant_set(1)
-    variants = {"solutions": {}, "blank": {rel: (real_kit / "base" / rel).read_text() for rel in _marked(REPO)},
+    variants = {"solutions": {}, "blank": {rel: (real_kit / "base" / rel).read_text() for rel in _marked(real_kit / "base")},
                 "mistakes": texts}
     for label, files in variants.items():
         root = tmp_path / label
@@ -421,8 +426,8 @@ def test_gradescope_bundle_grades_in_a_simulated_autograder_and_cannot_be_forged
         names = zf.namelist()
         zf.extractall(root / "source")
     assert {"setup.sh", "run_autograder", "grader/grade.py", "grader/kit/points.toml"} <= set(names)
-    assert not any(n.startswith("grader/kit/base/") and n.endswith("rnn_layers.py") and
-                   "np.tanh" in zipfile.ZipFile(bundle).read(n).decode() for n in names), "solutions in the base"
+    base_rnn = (root / "source" / "grader" / "kit" / "base" / "cs231n" / "rnn_layers.py").read_text()
+    assert "x @ Wx + prev_h @ Wh + b" not in base_rnn and "rnn_step_forward in cs231n/rnn_layers.py: fill" in base_rnn
     # a submission that writes the results path and kills its parent, as one on Gradescope did
     rnn = (REPO / "cs231n" / "rnn_layers.py").read_text()
     forged = rnn.replace("import numpy as np", "import numpy as np\nimport os as _os\n"

@@ -547,8 +547,10 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
                 # An output is read the moment it appears: what the run does to it later changes nothing.
                 for entry in remaining:
                     path = run / "out" / f"{entry['index']}.npz"
-                    if entry["index"] not in seen and path.exists():
-                        seen[entry["index"]] = read_outputs(path)
+                    if entry["index"] not in seen and os.path.lexists(path):
+                        arrays = read_outputs(path)
+                        if arrays is not None:
+                            seen[entry["index"]] = arrays
                 while current < len(remaining) and remaining[current]["index"] in seen:
                     current, clock = current + 1, now
                 if rc is not None:
@@ -575,8 +577,10 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
         done = []
         for entry in remaining:
             path = run / "out" / f"{entry['index']}.npz"
-            if entry["index"] not in seen and path.exists() and stopped is None:
-                seen[entry["index"]] = read_outputs(path)  # written just before the run ended
+            if entry["index"] not in seen and stopped is None:
+                arrays = read_outputs(path)  # written just before the run ended
+                if arrays is not None:
+                    seen[entry["index"]] = arrays
             if entry["index"] in seen:
                 results[entry["function"]] = (seen[entry["index"]], None)
                 done.append(entry)
@@ -597,10 +601,21 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
 
 def read_outputs(path, max_member=MAX_WRITE_BYTES):
     """{key: array} from an .npz the sandbox wrote, running no code: no pickles, no member bigger
-    than the sandbox may write, numbers, booleans and text only."""
+    than the sandbox may write, numbers, booleans and text only. None when `path` is not a regular
+    file (a link is not followed, a FIFO not waited on): not an output yet."""
+    import io
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return None
+        data = f.read(MAX_WRITE_BYTES + 1)
     out = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 if not info.filename.endswith(".npy") or info.file_size > max_member:
                     continue
