@@ -352,10 +352,13 @@ class Sandbox:
                                      "without a sandbox (trusted code only)")
         return probe
 
-    def describe(self, cgroup=None):
+    def describe(self):
         if self.unconfined:
             return "UNCONFINED (rlimits only)"
-        memory = cgroup.kind if cgroup is not None and cgroup.kind else "RLIMIT_AS and tmpfs sizes"
+        probe = Cgroup(64)
+        kind = probe.kind
+        probe.remove()
+        memory = f"{kind} and RLIMIT_AS" if kind else "RLIMIT_AS and tmpfs sizes (no cgroup can be made here)"
         return f"bubblewrap sandbox, memory limit by {memory}"
 
     def _python_roots(self):
@@ -1048,7 +1051,7 @@ def main(argv=None):
                                                 "sandbox; the course staff have been told. ({e})"}))
         return 2
     if args.check_sandbox:
-        print(f"grade: {sandbox.describe(Cgroup(64) if not sandbox.unconfined else None)}")
+        print(f"grade: {sandbox.describe()}")
         return 0
     if args.unconfined:
         print("grade: WARNING: --unconfined: submissions run without a sandbox; their grades can be forged",
@@ -1067,7 +1070,7 @@ def main(argv=None):
         if (questions is None or name in questions) and not (kit / "inputs" / f"{name}.json").exists():
             print(f"grade: WARNING: {name} has no graded cases (grading/cases/{name}.py): its functions score 0 "
                   "here and must be graded by hand", file=sys.stderr)
-    print(f"grade: {sandbox.describe(Cgroup(64) if not sandbox.unconfined else None)}")
+    print(f"grade: {sandbox.describe()}")
     grade_batch(args.submissions, kit, sandbox, args.out, args.results, questions, args.auto_notebook_points)
     return 0
 
