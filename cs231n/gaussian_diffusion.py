@@ -57,8 +57,8 @@ class GaussianDiffusion(nn.Module):
         buffer("posterior_mean_coef2", (1.0 - alphas_cumprod_prev) * torch.sqrt(alphas) / (1.0 - alphas_cumprod))
         posterior_var = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
         buffer("posterior_std", torch.sqrt(posterior_var.clamp(min=1e-20)))
-        # Predicting x_0 is weighted by the signal-to-noise ratio abar / (1 - abar): the same loss, in
-        # expectation, as predicting the noise.
+        # The loss weight per step: 1 for the noise, the signal-to-noise ratio abar / (1 - abar) for x_0
+        # (the notebook's Inline Question 1 asks why).
         snr = alphas_cumprod / (1.0 - alphas_cumprod)
         buffer("loss_weight", torch.ones_like(snr) if objective == "pred_noise" else snr)
 
