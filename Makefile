@@ -67,3 +67,10 @@ gradescope: $(STAMP)
 mutants: $(STAMP)
 	@[ -f tools/mutants.py ] || { echo "make mutants: for instructors; this is the student edition"; exit 1; }
 	$(PY) tools/mutants.py
+
+# Outside CI (minutes, and a large torch download where no local wheel is found): tests/test_colab.py
+# in a fresh venv holding only what a Colab image brings, with the oldest torch and torchvision
+# pyproject.toml supports, then the unit tests on that torch.
+.PHONY: test-colab
+test-colab: $(STAMP)
+	bash tools/test_colab_fresh.sh
