@@ -380,6 +380,74 @@ def forward(self, features, captions):
     **_TRANSFORMER_COVER,
 }
 
+# The 2025 course's way (public 2025 solutions are written so): each block as shortcut, sublayer,
+# dropout, sum, norm on successive lines; patches cut with unfold; torch.mean over the patches.
+VARIANTS["vision transformer: 2025 style, shortcut variables, unfold patches"] = {
+    "replacements": {
+        "transformer_layers.py": {
+            "TransformerDecoderLayer.forward": '''
+def forward(self, tgt, memory, tgt_mask=None):
+    shortcut = tgt
+    tgt = self.self_attn(query=tgt, key=tgt, value=tgt, attn_mask=tgt_mask)
+    tgt = self.dropout_self(tgt)
+    tgt = tgt + shortcut
+    tgt = self.norm_self(tgt)
+    shortcut = tgt
+    tgt = self.cross_attn(query=tgt, key=memory, value=memory, attn_mask=None)
+    tgt = self.dropout_cross(tgt)
+    tgt = tgt + shortcut
+    tgt = self.norm_cross(tgt)
+    shortcut = tgt
+    tgt = self.ffn(tgt)
+    tgt = self.dropout_ffn(tgt)
+    tgt = tgt + shortcut
+    tgt = self.norm_ffn(tgt)
+    return tgt
+''',
+            "PatchEmbedding.forward": '''
+def forward(self, x):
+    N, C, H, W = x.shape
+    assert H == self.img_size and W == self.img_size, \\
+        f"PatchEmbedding expects images of size ({self.img_size}, {self.img_size}), got ({H}, {W})"
+    out = torch.zeros(N, self.embed_dim)
+    patches = x.unfold(2, self.patch_size, self.patch_size).unfold(3, self.patch_size, self.patch_size)
+    patches = patches.permute(0, 2, 3, 1, 4, 5).reshape(N, self.num_patches, self.patch_dim)
+    out = self.proj(patches)
+    return out
+''',
+            "TransformerEncoderLayer.forward": '''
+def forward(self, src, src_mask=None):
+    shortcut = src
+    src = self.self_attn(query=src, key=src, value=src, attn_mask=src_mask)
+    src = self.dropout_self(src)
+    src = src + shortcut
+    src = self.norm_self(src)
+    shortcut = src
+    src = self.ffn(src)
+    src = self.dropout_ffn(src)
+    src = src + shortcut
+    src = self.norm_ffn(src)
+    return src
+''',
+        },
+        "classifiers/transformer.py": {
+            "VisionTransformer.forward": '''
+def forward(self, x):
+    N = x.size(0)
+    logits = torch.zeros(N, self.num_classes, device=x.device)
+    x = self.patch_embed(x)
+    x = self.positional_encoding(x)
+    x = self.transformer(x)
+    x = torch.mean(x, dim=1)
+    logits = self.head(x)
+    return logits
+''',
+        },
+    },
+    "tests": ["tests/test_vit.py", "tests/test_decoder_layer.py", "tests/test_captioning_transformer.py"],
+    "notebooks": ["Vision_Transformer.ipynb"],
+}
+
 # Wrong solutions: each must fail both the unit tests named and the notebook's check cells.
 _ATTENTION_FORWARD = VARIANTS["transformer: view/permute, -inf mask, loop over positions, float tril mask"][
     "replacements"]["transformer_layers.py"]["MultiHeadAttention.forward"]
