@@ -4,6 +4,8 @@ source, offline (a CIFAR-10 folder in torchvision's format is faked where one is
 import pickle
 
 import numpy as np
+import pytest
+import torch
 
 from cs231n.data import ssl
 from cs231n.data.ssl import ShapeScenes, cifar10_ready, ssl_source
@@ -67,3 +69,48 @@ def test_load_ssl_data_offline_gives_every_dataset_the_notebook_uses(monkeypatch
     x, label_plain = data.train_plain[0]
     assert x_i.shape == x.shape == (3, 32, 32) and label == label_plain
     assert np.array_equal(data.memory.data, data.pretrain.data), "the views share the drawn images"
+
+
+def _weights_bytes(tmp_path, state):
+    path = tmp_path / "w.pth"
+    torch.save(state, path)
+    return path.read_bytes()
+
+
+SMALL = {"f.0.weight": (4, 3, 3, 3), "g.0.weight": (5, 4)}
+
+
+def test_pretrained_weights_are_downloaded_verified_and_loaded_weights_only(tmp_path, monkeypatch):
+    from _local_server import LocalServer
+
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    state = {k: torch.zeros(s) for k, s in SMALL.items()}
+    with LocalServer() as server:
+        server.add("/w.pth", _weights_bytes(tmp_path, state))
+        got = ssl.fetch_pretrained_simclr(tmp_path / "data", url=server.url("/w.pth"), expected_shapes=SMALL)
+    assert set(got) == set(SMALL) and (tmp_path / "data/pretrained_model/pretrained_simclr_model.pth").is_file()
+
+
+@pytest.mark.parametrize("kind", ["html", "wrong shape", "code in the pickle"])
+def test_bad_pretrained_weights_are_refused_and_never_take_the_final_name(tmp_path, monkeypatch, kind):
+    from _local_server import LocalServer
+
+    from cs231n.data.download import DownloadError
+
+    monkeypatch.delenv("CS231N_OFFLINE", raising=False)
+    if kind == "html":
+        body = b"<!DOCTYPE html><html><body>Moved</body></html>"
+    elif kind == "wrong shape":
+        body = _weights_bytes(tmp_path, {"f.0.weight": torch.zeros(4, 3, 7, 7), "g.0.weight": torch.zeros(5, 4)})
+    else:
+        body = _weights_bytes(tmp_path, {"f.0.weight": torch.zeros(4, 3, 3, 3), "g.0.weight": _Evil()})
+    with LocalServer() as server:
+        server.add("/w.pth", body, content_type="text/html" if kind == "html" else "application/octet-stream")
+        with pytest.raises(DownloadError):
+            ssl.fetch_pretrained_simclr(tmp_path / "data", url=server.url("/w.pth"), expected_shapes=SMALL)
+    assert not (tmp_path / "data/pretrained_model/pretrained_simclr_model.pth").exists()
+
+
+class _Evil:
+    def __reduce__(self):  # what weights_only=True refuses to run
+        return (print, ("unpickled code ran",))

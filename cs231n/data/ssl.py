@@ -27,10 +27,17 @@ from PIL import Image, ImageDraw
 from torchvision.datasets import CIFAR10
 
 from cs231n.data import scenes
-from cs231n.data.download import OfflineError, check_reachable, socket_timeout
+from cs231n.data.download import OfflineError, check_reachable, download, socket_timeout
 from cs231n.data.paths import datasets_dir, offline_forced
 
-__all__ = ["ShapeScenes", "SCENES_NAME", "CIFAR10_NAME", "ssl_source", "cifar10_ready", "download_cifar10"]
+__all__ = ["ShapeScenes", "SCENES_NAME", "CIFAR10_NAME", "ssl_source", "cifar10_ready", "download_cifar10",
+           "PRETRAINED_URL", "fetch_pretrained_simclr", "load_checked_state_dict"]
+
+# The course's SimCLR weights for the classic Model(128) (ResNet-50), as the official notebook fetches them.
+# No checksum is published: a file is used only once it loads with weights_only=True and holds the
+# classic Model's encoder and head with their shapes (PRETRAINED_SHAPES).
+PRETRAINED_URL = "http://downloads.cs.stanford.edu/downloads/cs231n/pretrained_simclr_model.pth"
+PRETRAINED_SHAPES = {"f.0.weight": (64, 3, 3, 3), "g.0.weight": (512, 2048), "g.3.weight": (128, 512)}
 
 IMAGE_SIZE = 32
 SCENES_NAME = "generated shape scenes"
@@ -150,3 +157,36 @@ def ssl_source(root=None, verbose=True):
 def _say(verbose, line):
     if verbose:
         print(line)
+
+
+def load_checked_state_dict(path, expected_shapes=None):
+    """torch.load(path, weights_only=True), then check it is a state dict holding expected_shapes
+    (default PRETRAINED_SHAPES: the classic Model(128)'s first convolution and head). Returns it;
+    raises ValueError naming what is wrong and the fix."""
+    expected_shapes = PRETRAINED_SHAPES if expected_shapes is None else expected_shapes
+    fix = f"delete {path} and fetch it again (cs231n.data.ssl.fetch_pretrained_simclr())"
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001  (a truncated file, an HTML page, a pickle with code in it)
+        raise ValueError(f"{path} is not a weights-only PyTorch state dict ({e.__class__.__name__}): {fix}") from e
+    if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
+        raise ValueError(f"{path} does not hold a state dict of tensors: {fix}")
+    for key, shape in expected_shapes.items():
+        got = tuple(state[key].shape) if key in state else None
+        if got != tuple(shape):
+            raise ValueError(f"{path}: {key} has shape {got}, the classic SimCLR Model(128) needs {tuple(shape)}: {fix}")
+    return state
+
+
+def fetch_pretrained_simclr(root=None, url=PRETRAINED_URL, timeout=30, expected_shapes=None):
+    """The course's pretrained SimCLR weights (for Model(128), the classic ResNet-50) as a state dict.
+
+    Downloaded once into root/pretrained_model/pretrained_simclr_model.pth (default root: datasets/),
+    through a temporary file that must pass load_checked_state_dict before it takes the final name.
+    Raises OfflineError or DownloadError (cs231n.data.download) when it cannot be had.
+    """
+    dest = Path(root if root is not None else datasets_dir()) / "pretrained_model" / "pretrained_simclr_model.pth"
+    if not dest.is_file():
+        download(url, dest, desc="SimCLR pretrained weights", timeout=timeout,
+                 verify=lambda part: load_checked_state_dict(part, expected_shapes))
+    return load_checked_state_dict(dest, expected_shapes)
