@@ -38,7 +38,9 @@ def test_tiny_clip_tokenize_follows_clip_conventions():
     tokens = tiny_clip.tokenize(["a red circle", "Zebra!"])
     assert tokens.shape == (2, 77) and tokens.dtype == torch.long
     assert tokens[0, 0] == tiny_clip.SOT_TOKEN and tokens[0, 4] == tiny_clip.EOT_TOKEN and tokens[0, 5:].eq(0).all()
-    assert tokens[1, 1] == tiny_clip.UNK_TOKEN
+    assert tokens[1, 1] == tiny_clip.word_id("zebra") and tokens[1, 2] == tiny_clip.EOT_TOKEN
+    words = data.scenes.caption_words()
+    assert len({tiny_clip.word_id(w) for w in words}) == len(words), "word_id: two scene words share an id"
     with pytest.raises(RuntimeError):
         tiny_clip.tokenize(" ".join(["red"] * 80))
     assert tiny_clip.tokenize(" ".join(["red"] * 80), truncate=True)[0, -1] == tiny_clip.EOT_TOKEN

@@ -11,39 +11,42 @@ the model also trains on the ids of OpenAI's tokenizer when that package is inst
 
 import math
 import re
+import zlib
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision.transforms as T
 
-from cs231n.data.scenes import caption_words
-
 CONTEXT_LENGTH = 77
 VOCAB_SIZE = 49408  # OpenAI CLIP's
 SOT_TOKEN, EOT_TOKEN = 49406, 49407
-UNK_TOKEN = 1
 EMBED_DIM = 64
 IMAGE_SIZE = 32
 # OpenAI CLIP's image normalisation, kept so both models read pixels the same way.
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
-_WORD_IDS = {w: i + 2 for i, w in enumerate(caption_words())}  # 0 pads, 1 is an unknown word
+
+
+def word_id(word):
+    """A word's token id: a hash (CRC-32) into [1, SOT_TOKEN), so no vocabulary file is needed; 0 pads.
+    The scenes' 60-odd words get distinct ids (tests/test_clip_dino_models.py checks it)."""
+    return 1 + zlib.crc32(word.encode()) % (SOT_TOKEN - 1)
 
 
 def tokenize(texts, context_length=CONTEXT_LENGTH, truncate=False):
     """Word-level tokens with CLIP's framing: a LongTensor (len(texts), context_length).
 
-    Each row is [SOT, word ids..., EOT, 0, ...]. Words are lower-cased; punctuation is dropped; a word
-    outside the scenes' vocabulary becomes UNK_TOKEN. A text too long raises RuntimeError, as CLIP's
+    Each row is [SOT, word ids..., EOT, 0, ...] (word_id of each word, lower-cased; punctuation is
+    dropped). A text too long raises RuntimeError, as CLIP's
     tokenize does, unless truncate=True (then the last kept token is EOT).
     """
     if isinstance(texts, str):
         texts = [texts]
     result = torch.zeros(len(texts), context_length, dtype=torch.long)
     for i, text in enumerate(texts):
-        ids = [SOT_TOKEN] + [_WORD_IDS.get(w, UNK_TOKEN) for w in re.findall(r"[a-z]+", text.lower())] + [EOT_TOKEN]
+        ids = [SOT_TOKEN] + [word_id(w) for w in re.findall(r"[a-z]+", text.lower())] + [EOT_TOKEN]
         if len(ids) > context_length:
             if not truncate:
                 raise RuntimeError(f"Input {text!r} is too long for context length {context_length}")
