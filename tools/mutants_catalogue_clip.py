@@ -57,8 +57,11 @@ CATALOGUE = {
         ("ascending order", "similarity.topk(k).indices.tolist()", "similarity.topk(k).indices.flip(0).tolist()"),
         ("off by one", "similarity.topk(k).indices.tolist()", "(similarity.topk(k).indices + 1).tolist()"),
         ("values, not indices", "similarity.topk(k).indices.tolist()", "similarity.topk(k).values.tolist()"),
-        ("Euclidean distance", "similarity = (text_features @ self.image_features.T)[0]",
-         "similarity = -torch.cdist(text_features * 5, self.image_features)[0]"),
+        ("best match skipped (as if it were the query itself)", "similarity.topk(k).indices.tolist()",
+         "similarity.topk(k + 1).indices[1:].tolist()"),
+        ("Euclidean distance of unit vectors", "similarity = (text_features @ self.image_features.T)[0]",
+         "similarity = -torch.cdist(text_features, self.image_features)[0]",
+         "for unit vectors |a - b|^2 = 2 - 2 cos(a, b): the same ranking"),
     ],
     (CD, "dino_loss"): [
         ("no centring", "(teacher_output - center) / teacher_temp", "teacher_output / teacher_temp"),
