@@ -23,7 +23,7 @@ def cases(rng):
     X = rng.standard_normal((1, 3, 8, 8))
     out.append(("make_fooling_image", "one image", {**m, "C": np.asarray(C), "X": X, "target": np.asarray(3),
                                                     "lr": np.asarray(0.5), "max_iter": np.asarray(200)},
-                {"rtol": 0, "atol": 1}))
+                {"rtol": 1e-3, "atol": 1e-3}))
     out.append(("class_visualization_update_step", "one step", {**m, "C": np.asarray(C), "X": X,
                                                                  "target": np.asarray(1), "l2_reg": np.asarray(0.05),
                                                                  "lr": np.asarray(2.0)}, f32))

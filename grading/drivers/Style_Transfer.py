@@ -41,7 +41,7 @@ def style_loss(i):
     own = st.gram_matrix
 
     def table_gram(features, normalize=True):
-        for f, G in grams:
+        for f, G in grams if normalize is True else ():  # the grams given are normalised ones
             if features is f or (features.shape == f.shape and torch.equal(features.detach(), f)):
                 return G
         return own(features, normalize)

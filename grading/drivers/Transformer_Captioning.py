@@ -34,9 +34,14 @@ def positional_encoding_init(i):
 def positional_encoding_forward(i):
     pe = _tl().PositionalEncoding(int(i["D"]), dropout=0.1, max_len=int(i["L"]))
     pe.pe = _t(i["table"])
+    x = _t(i["x"])
     pe.eval()
     with torch.no_grad():
-        return {"out": pe(_t(i["x"]))}
+        out = pe(x)
+        pe.train()  # dropout on the sum: the same seeded mask for every correct forward pass
+        torch.manual_seed(int(i["seed"]))
+        dropped = pe(x)
+    return {"out": out, "train": dropped}
 
 
 def multi_head_attention_forward(i):
