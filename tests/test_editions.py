@@ -117,3 +117,40 @@ def test_the_2019_edition_builds_and_its_tests_collect(tmp_path):
                           "-p", "no:progress", "tests"], cwd=out, env=env, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 0, f"the 2019 edition's tests do not collect:\n{run.stdout[-3000:]}{run.stderr[-2000:]}"
+
+
+class _Lines:
+    """A stand-in for pytest's terminal writer: keeps the report's lines."""
+
+    def __init__(self):
+        self.lines = []
+
+    def write_sep(self, sep, title):
+        self.lines.append(title)
+
+    def write_line(self, line, **markup):
+        self.lines.append(line)
+
+
+def test_progress_and_grader_count_extra_credit_beyond_the_total():
+    import grade
+    import progress
+
+    rows = [{"path": "cs231n/rnn_layers.py", "function": "rnn_forward", "notebook": "RNN_Captioning",
+             "points": 3, "status": "passing", "detail": "", "tests": [], "extra_credit": False},
+            {"path": "cs231n/rnn_layers.py", "function": "lstm_forward", "notebook": "LSTM_Captioning",
+             "points": 5, "status": "passing", "detail": "", "tests": [], "extra_credit": True}]
+    tr = _Lines()
+    progress.write_report(tr, rows)
+    assert "LSTM_Captioning  (5 of 5 points from tests, extra credit)" in tr.lines
+    assert any(line.startswith("2 of 2 functions done (3 of 3 points from tests, plus 5 extra credit")
+               for line in tr.lines), tr.lines
+
+    points = {"RNN_Captioning": {"functions": {"rnn_forward": 3}},
+              "LSTM_Captioning": {"extra_credit": True, "functions": {"lstm_forward": 5}}}
+    entries = [grade._entry("RNN_Captioning: rnn_forward", 3, 3, "ok"),
+               grade._entry("LSTM_Captioning: lstm_forward", 5, 5, "ok")]
+    results = grade._results(entries, [], points)
+    assert results["score"] == 8 and grade.max_total(results["tests"]) == 3
+    assert results["output"].startswith("score 8 of 3 (extra credit: up to 5 more)")
+    assert results["tests"][1]["tags"] == ["extra credit"] and "tags" not in results["tests"][0]

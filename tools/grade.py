@@ -861,7 +861,7 @@ def grade(submission, kit, sandbox, questions=None, automatic=None, log=None):
             for function, pts in points[name].get("functions", {}).items():
                 entries.append(_entry(f"{name}: {function}", 0, pts, notes[0]))
             entries += notebook_entries(name, points[name], None, answers.get(name, 0), automatic)
-        return _results(entries, notes)
+        return _results(entries, notes, points)
 
     broken = {}
     for rel in modules_allowed:
@@ -916,17 +916,31 @@ def grade(submission, kit, sandbox, questions=None, automatic=None, log=None):
                                         answers.get(name, 0), automatic)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return _results(entries, notes)
+    return _results(entries, notes, points)
 
 
 def _defines(kit, rel, function):
     return f"def {function.split('.')[-1]}(" in (Path(kit) / "base" / rel).read_text(encoding="utf-8")
 
 
-def _results(entries, notes):
+EXTRA_CREDIT = "extra credit"  # the tag of an extra-credit notebook's entries (editions: grading/editions.toml)
+
+
+def max_total(entries):
+    """The most a submission can score, extra credit left out (it counts beyond the total)."""
+    return sum(e["max_score"] for e in entries if EXTRA_CREDIT not in e.get("tags", ()))
+
+
+def _results(entries, notes, points=None):
+    extra = {nb for nb, table in (points or {}).items() if table.get("extra_credit")}
+    for e in entries:
+        if e["name"].split(":", 1)[0] in extra:
+            e["tags"] = [EXTRA_CREDIT]
     score = round(sum(e["score"] for e in entries), 4)
-    total = sum(e["max_score"] for e in entries)
-    summary = [f"score {score:g} of {total:g}"] + [n[:500] for n in notes[:50]]
+    total = max_total(entries)
+    bonus = sum(e["max_score"] for e in entries) - total
+    summary = [f"score {score:g} of {total:g}" + (f" (extra credit: up to {bonus:g} more)" if bonus else "")]
+    summary += [n[:500] for n in notes[:50]]
     return {"score": score, "output": "\n".join(summary)[:OUTPUT_CHARS], "visibility": "visible",
             "stdout_visibility": "hidden", "tests": entries}
 
@@ -935,7 +949,7 @@ def failed_results(points, why, questions=None):
     """results.json when the grader itself failed on a submission: every function 0, saying why."""
     entries = [_entry(f"{nb}: {fn}", 0, pts, why) for nb, t in points.items() if questions is None or nb in questions
                for fn, pts in t.get("functions", {}).items()]
-    return _results(entries, [why])
+    return _results(entries, [why], points)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1003,7 +1017,7 @@ def grade_batch(submissions, kit, sandbox, out=None, results_path=None, question
             target.write_text(json.dumps(results, indent=1))
             if not results_path:
                 (target.parent / "sandbox.log").write_text("\n".join(log)[-(1 << 20):])
-            total = sum(e["max_score"] for e in results["tests"])
+            total = max_total(results["tests"])
             print(f"{sub}: {results['score']:g} of {total:g} -> {target}"[:1000], flush=True)
             for line in results["output"].splitlines()[1:8]:
                 print(f"  {line}"[:300])
@@ -1047,8 +1061,8 @@ def main(argv=None):
         print(f"grade: refusing to grade: {e}", file=sys.stderr)
         if args.results:  # Gradescope: a results file that says why, worth nothing
             args.results.parent.mkdir(parents=True, exist_ok=True)
-            args.results.write_text(json.dumps({"score": 0, "output": f"The autograder could not start its "
-                                                "sandbox; the course staff have been told. ({e})"}))
+            args.results.write_text(json.dumps({"score": 0, "output": "The autograder could not start its "
+                                                f"sandbox; the course staff have been told. ({e})"}))
         return 2
     if args.check_sandbox:
         print(f"grade: {sandbox.describe()}")

@@ -341,8 +341,10 @@ class ProgressPlugin:
                                                  " before checking it")
             else:
                 status, detail = "not checked", "no test reached it in this run"
+            extra_credit = bool(self.points.get(notebook, {}).get("extra_credit"))
             rows.append({"path": path, "function": function, "notebook": notebook, "points": points,
-                         "status": status, "detail": detail, "tests": tests, "failed": failed})
+                         "status": status, "detail": detail, "tests": tests, "failed": failed,
+                         "extra_credit": extra_credit})
         order = list(self.points) + ["(not in grading/points.toml)"]
         position = {fn: i for i, fn in enumerate(f for t in self.points.values() for f in t.get("functions", {}))}
         rows.sort(key=lambda r: (order.index(r["notebook"]), position.get(r["function"], 1e9)))
@@ -374,15 +376,19 @@ def write_report(tr, rows):
             group = [x for x in rows if x["notebook"] == notebook]
             earned = sum(x["points"] for x in group if x["status"] == "passing")
             total = sum(x["points"] for x in group)
-            tr.write_line(f"{notebook}  ({_pts(earned)} of {_pts(total)} points from tests)", bold=True)
+            extra = ", extra credit" if group[0].get("extra_credit") else ""
+            tr.write_line(f"{notebook}  ({_pts(earned)} of {_pts(total)} points from tests{extra})", bold=True)
         detail = r["status"] if r["status"] in ("passing", "not started") else f"{r['status']}: {r['detail']}"
         color = {"passing": {"green": True}, "failing": {"red": True}}.get(r["status"], {"yellow": True})
         tr.write_line(f"  {_MARK[r['status']]} {r['function']:<{width}}  {_pts(r['points']):>3} pts  "
                       f"{r['path']}  {detail}", **color)
     done = [r for r in rows if r["status"] == "passing"]
-    earned, total = sum(r["points"] for r in done), sum(r["points"] for r in rows)
+    earned = sum(r["points"] for r in done if not r.get("extra_credit"))
+    total = sum(r["points"] for r in rows if not r.get("extra_credit"))
+    bonus = sum(r["points"] for r in done if r.get("extra_credit"))
+    extra = f", plus {_pts(bonus)} extra credit" if any(r.get("extra_credit") for r in rows) else ""
     tr.write_line(f"{len(done)} of {len(rows)} functions done ({_pts(earned)} of {_pts(total)} points from "
-                  "tests; notebooks and inline answers are graded on submission)", bold=True)
+                  f"tests{extra}; notebooks and inline answers are graded on submission)", bold=True)
     todo = next((r for r in rows if r["status"] in ("failing", "not started", "blocked")), None) or \
         next((r for r in rows if r["status"] != "passing"), None)
     unchecked = [r for r in rows if r["status"] == "not checked"]
