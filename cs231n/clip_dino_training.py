@@ -29,14 +29,15 @@ def train_clip(model, images, captions, *, steps=300, batch_size=128, lr=2e-3, s
     step). Returns the losses, one per step."""
     gen = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
-    x_all = to_clip_input(images)
+    device = next(model.parameters()).device
+    x_all = to_clip_input(images).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     losses = []
     model.train()
     for _ in range(steps):
-        idx = torch.randperm(len(captions), generator=gen)[:batch_size]
+        idx = torch.randperm(len(captions), generator=gen)[:batch_size].to(device)
         texts = [captions[i][rng.integers(len(captions[i]))] for i in idx.tolist()]
-        loss = clip_contrastive_loss(model.encode_image(x_all[idx]), model.encode_text(clip.tokenize(texts)),
+        loss = clip_contrastive_loss(model.encode_image(x_all[idx]), model.encode_text(clip.tokenize(texts).to(device)),
                                      model.logit_scale.exp().clamp(max=100))
         opt.zero_grad()
         loss.backward()
@@ -80,22 +81,23 @@ def to_vit_input(images, size=32, imagenet_normalize=False):
 
 
 def train_dino(images, *, steps=200, batch_size=32, lr=1e-3, out_dim=64, seed=0, teacher_momentum=0.99,
-               center_momentum=0.9, student_temp=0.1, teacher_temp=0.04):
+               center_momentum=0.9, student_temp=0.1, teacher_temp=0.04, device="cpu"):
     """Train a TinyViT with DINO on uint8 images (N, H, W, 3). Returns (teacher backbone, losses); the
-    teacher is DINO's result (its moving average is smoother than the student)."""
+    teacher is DINO's result (its moving average is smoother than the student). The views are made on
+    the CPU; the networks run on device."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x_all = to_vit_input(images)
-    student = DINOModel(TinyViT(), DINOHead(48, out_dim))
+    student = DINOModel(TinyViT(), DINOHead(48, out_dim)).to(device)
     teacher = copy.deepcopy(student)
     for p in teacher.parameters():
         p.requires_grad_(False)
-    center = torch.zeros(1, out_dim)
+    center = torch.zeros(1, out_dim, device=device)
     opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.04)
     losses = []
     for _ in range(steps):
         x = x_all[torch.randperm(len(x_all), generator=gen)[:batch_size]]
-        views = torch.cat([_augment(x, gen), _augment(x, gen)])  # (2B, 3, 32, 32): view 0, then view 1
+        views = torch.cat([_augment(x, gen), _augment(x, gen)]).to(device)  # (2B, 3, 32, 32): view 0, then 1
         with torch.no_grad():
             teacher_out = teacher(views)
         loss = dino_loss(student(views), teacher_out, center, ncrops=2, student_temp=student_temp,
