@@ -98,6 +98,11 @@ REVIEWED_FUNCTIONS = {
     "tests/test_real_model_path.py::_serve_weights": "serves weight files to a local server",
     "tests/test_transformer_layers.py::_max_abs": "the largest absolute difference of two tensors",
     "tests/test_transformer_layers.py::_assert_dropout_of": "statistics of the student's dropout draws",
+    "tests/test_clip_dino.py::_cosine_reference": "library oracle: torch's F.cosine_similarity, broadcast",
+    "tests/test_clip_dino.py::_contrastive_reference":
+        "library oracle: nn.CrossEntropyLoss over F.cosine_similarity's logits, rows and columns",
+    "tests/test_clip_dino.py::_dino_reference":
+        "library oracle: torch.distributions' Categorical entropy plus KL divergence (= cross-entropy)",
 }
 
 # "notebook: check label" (the label's text up to its first '{') -> why its expected value is not the
@@ -107,6 +112,10 @@ REVIEWED_CHECKS = {
         "closed form of a special case: a linear critic's input gradient is its weight w everywhere",
     "Generative_Adversarial_Networks.ipynb: d gradient_penalty / dw":
         "closed form of a special case: the derivative of (||w|| - 1)^2",
+    "CLIP_DINO.ipynb: clip_contrastive_loss, orthogonal pairs":
+        "closed form of a special case: logits s on the diagonal and 0 elsewhere give log(e^s + N - 1) - s",
+    "CLIP_DINO.ipynb: dino_loss, certain teacher":
+        "closed form of a special case: a one-hot teacher makes the cross-entropy -log q_k of the given q",
 }
 
 
