@@ -103,5 +103,10 @@ def captioning_sample(i):
 
 
 def captioning_decode_step(i):
+    """The scores up to a constant per row (what sampling and beam search rank by is their
+    log-softmax, which the tests and the notebook's checks compare): their log-softmax is returned."""
     scores, next_h, next_c = _model(i)._decode_step(i["words"], i["prev_h"], i["prev_c"])
-    return {"scores": scores, "next_h": next_h, "next_c": next_c}
+    scores = np.asarray(scores, dtype=np.float64)
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return {"log_softmax": log_softmax, "next_h": next_h, "next_c": next_c}
