@@ -396,7 +396,7 @@ CATALOGUE = {
 
 # The later editions' notebooks keep their mistakes in files of their own beside this one (each defines
 # CATALOGUE in the same form); the lines below merge them.
-from mutants_catalogue_ddpm import CATALOGUE as _C_DDPM; CATALOGUE.update(_C_DDPM)  # noqa: E402
+from mutants_catalogue_ddpm import CATALOGUE as _C_DDPM; CATALOGUE.update(_C_DDPM)  # noqa: E402, E702
 from mutants_catalogue_vit import CATALOGUE as _C_VIT; CATALOGUE.update(_C_VIT)  # noqa: E402, E702
 from mutants_catalogue_clip import CATALOGUE as _C_CLIP; CATALOGUE.update(_C_CLIP)  # noqa: E402, E702
 from mutants_catalogue_ssl import CATALOGUE as _SSL_CATALOGUE; CATALOGUE.update(_SSL_CATALOGUE)  # noqa: E402, E702
