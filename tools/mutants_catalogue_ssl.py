@@ -55,7 +55,11 @@ CATALOGUE = {
         ("diagonal kept in the denominator", "denom = (exponential * off_diagonal).sum(dim=1, keepdim=True)",
          "denom = exponential.sum(dim=1, keepdim=True)"),
         ("denominator (2N,) broadcast against (2N, 1)", "denom = (exponential * off_diagonal).sum(dim=1, keepdim=True)",
-         "denom = (exponential * off_diagonal).sum(dim=1)"),
+         "denom = (exponential * off_diagonal).sum(dim=1)",
+         "the (2N, 2N) matrix of log(numerator_i / denom_j) has the same mean, mean log n - mean log d: the same "
+         "loss and gradients"),
+        ("mask removes the positives, keeps self", "off_diagonal = ~torch.eye(2 * N, dtype=torch.bool, device=device)",
+         "off_diagonal = ~torch.eye(2 * N, dtype=torch.bool, device=device).roll(N, dims=1)"),
         ("temperature multiplies", "exponential = torch.exp(sim_matrix / tau)", "exponential = torch.exp(sim_matrix * tau)"),
         ("no temperature in the numerator", "numerator = torch.exp(sim_pairs / tau)", "numerator = torch.exp(sim_pairs)"),
         ("positives for one half only", "sim_pairs = torch.cat([pairs, pairs], dim=0)", "sim_pairs = pairs.repeat(2, 1)[:N]"),
