@@ -18,8 +18,8 @@ from torchvision import transforms
 
 from cs231n.checks import check_all, check_close, check_true
 
-__all__ = ["SANITY", "sanity_tensors", "nt_xent_cross_entropy", "train_transform_problems", "check_loss_functions",
-           "check_train_transform", "check_pair_dataset"]
+__all__ = ["SANITY", "sanity_tensors", "nt_xent_cross_entropy", "train_transform_problems", "check_naive_loss",
+           "check_vectorized_loss", "check_train_transform", "check_pair_dataset"]
 
 SANITY = {
     "left": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
@@ -51,32 +51,43 @@ def nt_xent_cross_entropy(out_left, out_right, tau):
     return F.cross_entropy(logits, target)
 
 
-def check_loss_functions(sim, simclr_loss_naive, sim_positive_pairs, compute_sim_matrix, simclr_loss_vectorized,
-                         tol=1e-6):
-    """The official sanity checks (one line each), then the loss on a random batch against cross-entropy."""
+def check_naive_loss(sim, simclr_loss_naive, tol=1e-6):
+    """The official checks of sim and simclr_loss_naive, then the loss on a random batch against cross-entropy."""
     a = sanity_tensors()
     left, right = a["left"], a["right"]
     with check_all():
         for k in range(2):
             check_close(f"sim(left[{k}], right[{k}])", sim(left[k], right[k]).reshape(()), a["sim"][k, 0], tol,
                         hint="the dot product divided by the product of the two norms")
+        for tau in ("1.0", "5.0"):
+            check_close(f"simclr_loss_naive, tau {tau}", simclr_loss_naive(left, right, float(tau)),
+                        a["loss"][tau], tol, hint="the denominator sums over every k != i; divide the total by 2N")
+        x, y = _random_batch()
+        check_close("simclr_loss_naive vs cross-entropy, random batch, tau 0.5", simclr_loss_naive(x, y, 0.5),
+                    nt_xent_cross_entropy(x, y, 0.5), tol, hint="both directions, l(k, k+N) and l(k+N, k), for every k")
+
+
+def check_vectorized_loss(sim_positive_pairs, compute_sim_matrix, simclr_loss_vectorized, tol=1e-6):
+    """The official checks of the vectorised pieces, then the loss on a random batch against cross-entropy."""
+    a = sanity_tensors()
+    left, right = a["left"], a["right"]
+    with check_all():
         check_close("sim_positive_pairs", sim_positive_pairs(left, right), a["sim"], tol,
                     hint="one cosine similarity per row, shape (N, 1) (keepdim=True)")
         check_close("compute_sim_matrix", compute_sim_matrix(torch.cat([left, right])), a["sim_matrix"], tol,
                     hint="normalise every row first, then one matrix product")
         for tau in ("1.0", "5.0"):
-            check_close(f"simclr_loss_naive, tau {tau}", simclr_loss_naive(left, right, float(tau)),
-                        a["loss"][tau], tol, hint="the denominator sums over every k != i; divide the total by 2N")
             check_close(f"simclr_loss_vectorized, tau {tau}", simclr_loss_vectorized(left, right, float(tau)),
                         a["loss"][tau], tol, hint="mask the diagonal out of the denominators; mean over 2N rows")
-        gen = torch.Generator().manual_seed(0)
-        x, y = torch.randn(8, 5, generator=gen), torch.randn(8, 5, generator=gen)
-        expected = nt_xent_cross_entropy(x, y, 0.5)
-        check_close("simclr_loss_naive vs cross-entropy, random batch, tau 0.5", simclr_loss_naive(x, y, 0.5),
-                    expected, tol, hint="both directions, l(k, k+N) and l(k+N, k), for every k")
+        x, y = _random_batch()
         check_close("simclr_loss_vectorized vs cross-entropy, random batch, tau 0.5",
-                    simclr_loss_vectorized(x, y, 0.5), expected, tol,
+                    simclr_loss_vectorized(x, y, 0.5), nt_xent_cross_entropy(x, y, 0.5), tol,
                     hint="numerators for all 2N rows: row k pairs with k+N and row k+N with k")
+
+
+def _random_batch(n=8, d=5, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d, generator=gen), torch.randn(n, d, generator=gen)
 
 
 _EXPECTED_STEPS = ("RandomResizedCrop", "RandomHorizontalFlip", "RandomApply", "RandomGrayscale", "ToTensor",
