@@ -99,7 +99,10 @@ MIN_CODE_CHARS = 8
 MIN_ANSWER_CHARS = 20
 # Solution lines the instructors have judged harmless where they appear elsewhere (exactly as in
 # the solution, leading/trailing whitespace aside). Prefer renaming over adding lines here.
-LEAK_CHECK_ALLOWED = []
+LEAK_CHECK_ALLOWED = [
+    "loss.backward()",  # every training loop of the given code has it; it gives no blank away
+    "self.device = device",  # a constructor storing its argument, as the given classes do
+]
 _TRIVIAL_STATEMENTS = {"pass", "return", "returnNone", "break", "continue", "else:", "try:", "finally:",
                        "...", "raise", "yield"}
 _PUNCTUATION_ONLY = re.compile(r"^[\s()\[\]{},:;.\\]*$")
