@@ -3,7 +3,6 @@ executed notebook (a3_inline_submission.pdf), graded by hand as the course grade
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile

@@ -1,6 +1,5 @@
 """Graded cases of LSTM_Captioning (drivers shared with RNN_Captioning). Grader side only."""
 
-import numpy as np
 
 DRIVERS = "RNN_Captioning"
 NEEDS = {"lstm_step_backward": ["lstm_step_forward"], "lstm_backward": ["lstm_forward"]}

@@ -5,7 +5,6 @@ the layer's own projections, so that it is graded on its own."""
 
 import importlib
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
