@@ -33,7 +33,7 @@ TEMPLATE = '''\
 # Google Colab only: this cell sets the notebook up there, and does nothing anywhere else.
 # In Colab: upload the unzipped assignment folder to your Google Drive, write its path inside
 # "My Drive" below, choose a GPU (Runtime > Change runtime type), then run this cell first
-# (README.md, "Working in Colab"). Running it again does nothing.
+# (README.md, "Working in Colab"). Run again, it says so and installs nothing.
 FOLDERNAME = "{folder}"
 
 import sys
@@ -54,10 +54,10 @@ if "google.colab" in sys.modules:
         sys.path.insert(0, ROOT)
     # Installs what Colab lacks, fetches this notebook's data and looks for the GPU (tools/colab_setup.py).
     with subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "colab_setup.py"), "{notebook}"],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as setup:
-        for line in setup.stdout:
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as setup_run:
+        for line in setup_run.stdout:
             print(line, end="")
-    if setup.returncode != 0:
+    if setup_run.returncode != 0:
         raise RuntimeError("the Colab set-up failed: its last lines above say why")
 '''
 
@@ -78,17 +78,18 @@ class NotebookFormatError(Exception):
     """A notebook this tool cannot rewrite without changing more than its own cell."""
 
 
-def _dump(nb, ensure_ascii):
-    return json.dumps(nb, indent=1, ensure_ascii=ensure_ascii) + "\n"
+def _dump(nb, style):
+    ensure_ascii, end = style
+    return json.dumps(nb, indent=1, ensure_ascii=ensure_ascii) + end
 
 
 def _load(path):
-    """(notebook, the ensure_ascii setting that writes it back byte for byte)."""
+    """(notebook, the style that writes it back byte for byte: (ensure_ascii, final newline or ''))."""
     raw = path.read_text(encoding="utf-8")
     nb = json.loads(raw)
-    for ensure_ascii in (False, True):
-        if _dump(nb, ensure_ascii) == raw:
-            return nb, ensure_ascii
+    for style in ((False, "\n"), (True, "\n"), (False, ""), (True, "")):
+        if _dump(nb, style) == raw:
+            return nb, style
     raise NotebookFormatError(f"{path}: not in Jupyter's own format (json, indent 1), so rewriting it would "
                               "change more than the set-up cell; open it in Jupyter, save it, and run this again")
 
@@ -101,12 +102,12 @@ def is_current(nb, notebook):
 
 def apply(path):
     """Put the current cell first in the notebook at `path`; return True when the file changed."""
-    nb, ensure_ascii = _load(path)
+    nb, style = _load(path)
     if is_current(nb, path.stem):
         return False
     cells = [c for c in nb["cells"] if c.get("id") != CELL_ID]  # an outdated cell, wherever it is
     nb["cells"] = [_cell(path.stem), *cells]
-    text = _dump(nb, ensure_ascii)
+    text = _dump(nb, style)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

@@ -12,9 +12,13 @@ Steps, each printing one line or more:
    with torch and torchvision held at the versions in place.
 3. the cs231n package from this folder, in editable mode and without dependencies: your edits to
    it are what the notebooks import.
-4. the notebook's data, with the same scripts and modules `make data` runs (verified downloads;
+4. the packages a notebook's real path needs beyond the requirements (CLIP_DINO: OpenAI's clip),
+   then the notebook's data, with the same scripts and modules `make data` runs (verified downloads;
    the embedded stand-in when the real source cannot be reached), into this folder's datasets/.
 5. the GPU: the notebooks pick CUDA when the runtime has it (cs231n.notebook.start_notebook).
+For collect_submission it installs instead what tools/collect_submission.py makes the PDF with,
+when the runtime has none of it: nbconvert, and LaTeX from the system's packages (apt-get), the
+course's own way in Colab.
 
 It then leaves a stamp in this runtime's temporary folder (not in Drive: a new runtime has none of
 the installs); run again in the same runtime, it says so and does nothing (--force redoes it).
@@ -24,8 +28,10 @@ Only the standard library and pip are needed before the requirements are in plac
 import argparse
 import hashlib
 import importlib.metadata as metadata
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,8 +55,20 @@ DATA_STEPS = {
     "Self_Supervised_Learning": _CIFAR10,
     "Vision_Transformer": _CIFAR10,
     "DDPM": [[PY, "-m", "cs231n.data.ddpm"]],
-    "collect_submission": [],
+    "CLIP_DINO": [[PY, "-c", "import torch; from cs231n.data.clip_dino import load_clip, load_dino; "
+                             "d = 'cuda' if torch.cuda.is_available() else 'cpu'; load_clip(d); load_dino(d)"]],
+    "collect_submission": [],  # no data: the PDF's tools instead (install_pdf_tools)
 }
+
+
+# Packages outside the requirements that a notebook's real path uses (module: what pip installs); the
+# notebook falls back to its embedded stand-in without them, so a failed install is only reported.
+NOTEBOOK_PACKAGES = {"CLIP_DINO": {"clip": "git+https://github.com/openai/CLIP.git"}}
+# tools/collect_submission.py's PDF: nbconvert, then a Chrome/Chromium or xelatex (LaTeX, which Colab
+# lacks and apt-get brings: the official collect_submission.ipynb installs the same packages).
+PDF_REQUIREMENT = "nbconvert>=7"
+LATEX_PACKAGES = ["texlive-xetex", "texlive-fonts-recommended", "texlive-plain-generic", "pandoc"]
+PDF_PROGRAMS = ["xelatex", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
 
 
 class SetupError(Exception):
@@ -84,7 +102,8 @@ def requirements(root=REPO_ROOT):
     Requirement, _ = _packaging()
     project = _tomllib().loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     specs = [*project.get("dependencies", []), *project.get("optional-dependencies", {}).get("test", [])]
-    return [Requirement(s) for s in specs]
+    reqs = [Requirement(s) for s in specs]
+    return [r for r in reqs if r.marker is None or r.marker.evaluate()]  # e.g. tomli only before 3.11
 
 
 def installed_version(name):
@@ -168,6 +187,21 @@ def install_package(root):
     pip(["--no-deps", "-e", str(root)], root)
 
 
+def install_notebook_packages(notebook, root):
+    """The packages of the notebook's real path (NOTEBOOK_PACKAGES), when missing and online."""
+    for module, spec in NOTEBOOK_PACKAGES.get(notebook, {}).items():
+        if importlib.util.find_spec(module) is not None:
+            say(f"{module}: installed")
+        elif os.environ.get("CS231N_OFFLINE") == "1":
+            say(f"{module}: not installed (offline: CS231N_OFFLINE=1); the notebook uses its embedded stand-in")
+        else:
+            say(f"{module}: installing {spec}")
+            try:
+                pip([spec], root)
+            except SetupError as e:
+                say(f"WARNING: {e}; the notebook uses its embedded stand-in instead")
+
+
 def fetch_data(notebook, root):
     """Step 4: the notebook's data, as `make data` fetches it."""
     steps = DATA_STEPS[notebook]
@@ -183,6 +217,27 @@ def fetch_data(notebook, root):
         say(f"data: {' '.join(step).replace(PY, 'python')}")
         if subprocess.run(cmd, cwd=root, env=env).returncode != 0:
             raise SetupError(f"fetching the data failed ({' '.join(cmd)}; its message is above)")
+
+
+def install_pdf_tools(root):
+    """For collect_submission: nbconvert, and LaTeX when no program that can print the PDF is here."""
+    Requirement, _ = _packaging()
+    req = Requirement(PDF_REQUIREMENT)
+    if not satisfied(req)[1]:
+        say(f"PDF: installing {req}")
+        pip([str(req)], root)
+    found = next((p for p in PDF_PROGRAMS if shutil.which(p)), None)
+    if found:
+        say(f"PDF: {found} is here to make it with")
+        return
+    cmd = ["apt-get", "install", "-y", "-qq", *LATEX_PACKAGES]
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        say(f"PDF: no LaTeX nor Chromium here; install them yourself ({' '.join(cmd)})")
+        return
+    say(f"PDF: installing LaTeX for it ({' '.join(LATEX_PACKAGES)}; a minute or two)")
+    if subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode != 0:
+        raise SetupError(f"apt-get could not install LaTeX ({' '.join(cmd)}; its message is above); run this "
+                         "cell again, or make the PDF on your own computer with make submit")
 
 
 def report_gpu():
@@ -214,8 +269,12 @@ def setup(notebook, root=REPO_ROOT, force=False):
     check_held(reqs)
     install_requirements(reqs, root)
     install_package(root)
-    fetch_data(notebook, root)
-    report_gpu()
+    if notebook == "collect_submission":
+        install_pdf_tools(root)
+    else:
+        install_notebook_packages(notebook, root)
+        fetch_data(notebook, root)
+        report_gpu()
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(f"set up on {time.strftime('%Y-%m-%d %H:%M')}\n")
     say(f"Colab set-up: done in {time.monotonic() - started:.0f} s; run the next cells")
