@@ -112,6 +112,12 @@ REVIEWED_CHECKS = {
         "closed form of a special case: a linear critic's input gradient is its weight w everywhere",
     "Generative_Adversarial_Networks.ipynb: d gradient_penalty / dw":
         "closed form of a special case: the derivative of (||w|| - 1)^2",
+    "Transformer_Captioning.ipynb: TransformerDecoderLayer vs nn.TransformerDecoderLayer":
+        "library oracle: torch.nn.TransformerDecoderLayer holding the student layer's weights",
+    "Transformer_Captioning.ipynb: TransformerDecoderLayer dropouts on the block outputs":
+        "library oracle: the same torch.nn layer with each dropout replaced by a fixed scaling",
+    "Transformer_Captioning.ipynb: CaptioningTransformer.forward vs the stored scores":
+        "stored values: the scores come from transformer_values.npz, written from the solutions",
     "CLIP_DINO.ipynb: clip_contrastive_loss, orthogonal pairs":
         "closed form of a special case: logits s on the diagonal and 0 elsewhere give log(e^s + N - 1) - s",
     "CLIP_DINO.ipynb: dino_loss, certain teacher":
