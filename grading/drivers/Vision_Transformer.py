@@ -1,5 +1,5 @@
 """How the grader calls the graded functions of Vision_Transformer (runs in the sandbox; no expected
-values).
+values). (TransformerDecoderLayer.forward is graded with Transformer_Captioning.)
 
 Every model is built by the given __init__ and its parameters are all filled from one seeded generator,
 by name (LayerNorms included, so that a swapped norm shows), in evaluation mode. The layers run with
@@ -72,15 +72,6 @@ def _run_layer(layer, call, scales):
     finally:
         cls.forward = own
     return {"out": plain, "scaled": scaled}
-
-
-def transformer_decoder_layer_forward(i):
-    layer = _tl().TransformerDecoderLayer(int(i["D"]), int(i["H"]), dim_feedforward=int(i["F"]), dropout=0.1)
-    _fill(layer, int(i["seed"]))
-    mask = torch.tensor(i["mask"]) if "mask" in i else None
-    tgt, memory = _t(i["tgt"]), _t(i["memory"])
-    return _run_layer(layer, lambda m: m(tgt, memory, tgt_mask=mask),
-                      {"dropout_self": 0.9, "dropout_cross": 0.7, "dropout_ffn": 1.3})
 
 
 def transformer_encoder_layer_forward(i):
