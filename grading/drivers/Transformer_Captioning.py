@@ -74,12 +74,20 @@ def _library_attention(self, query, key, value, attn_mask=None):
 
 
 def captioning_transformer_forward(i):
-    from cs231n.classifiers.transformer import CaptioningTransformer
+    trf = importlib.import_module("cs231n.classifiers.transformer")
 
     V = int(i["V"])
     words = ["<NULL>", "<START>", "<END>"] + [f"w{k}" for k in range(3, V)]
-    model = CaptioningTransformer({w: k for k, w in enumerate(words)}, input_dim=int(i["D"]), wordvec_dim=int(i["W"]),
-                                  num_heads=2, num_layers=2, max_length=int(i["L"]), dim_feedforward=16)
+    # The given classic decoder layer, not the student's TransformerDecoderLayer (graded on its own), and
+    # no PositionalEncoding.__init__ (graded on its own; replaced by the case's table below).
+    own_pe = trf.PositionalEncoding
+    trf.PositionalEncoding = lambda *args, **kwargs: nn.Identity()
+    try:
+        model = trf.CaptioningTransformer({w: k for k, w in enumerate(words)}, input_dim=int(i["D"]),
+                                          wordvec_dim=int(i["W"]), num_heads=2, num_layers=2, max_length=int(i["L"]),
+                                          dim_feedforward=16, decoder_layer_class=trf.ClassicTransformerDecoderLayer)
+    finally:
+        trf.PositionalEncoding = own_pe
     _fill(model, 0)
     model.positional_encoding = _Table(_t(i["table"]))
     model.eval()
@@ -92,3 +100,35 @@ def captioning_transformer_forward(i):
     finally:
         cls.forward = own
     return {"scores": scores}
+
+
+class _Scale(nn.Module):
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return x * self.factor
+
+
+def transformer_decoder_layer_forward(i):
+    """The 2025 decoder layer with torch's attention, in eval mode, then with each dropout module a fixed
+    scaling (a different factor each): dropout where it belongs, on a block's output before the
+    residual sum, is exactly such a scaling, and no random draw enters."""
+    layer = _tl().TransformerDecoderLayer(int(i["D"]), int(i["H"]), dim_feedforward=int(i["F"]), dropout=0.1)
+    _fill(layer, int(i["seed"]))
+    layer.eval()
+    mask = torch.tensor(i["mask"]) if "mask" in i else None
+    tgt, memory = _t(i["tgt"]), _t(i["memory"])
+    cls = _tl().MultiHeadAttention
+    own = cls.forward
+    cls.forward = _library_attention
+    try:
+        with torch.no_grad():
+            plain = layer(tgt, memory, tgt_mask=mask)
+            for name, factor in (("dropout_self", 0.9), ("dropout_cross", 0.7), ("dropout_ffn", 1.3)):
+                setattr(layer, name, _Scale(factor))
+            scaled = layer(tgt, memory, tgt_mask=mask)
+    finally:
+        cls.forward = own
+    return {"out": plain, "scaled": scaled}
