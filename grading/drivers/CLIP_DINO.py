@@ -105,9 +105,10 @@ def dino_loss(i):
 
 def update_center(i):
     center = _t(i["center"])
+    before = center.clone()
     kwargs = {"momentum": float(i["momentum"])} if "momentum" in i else {}
     new = _cd().update_center(center, _t(i["teacher"]), **kwargs)
-    return {"new_center": new, "center_after": center}
+    return {"new_center": new, "center_unchanged": np.asarray(bool(torch.equal(center, before)))}
 
 
 def update_teacher(i):
