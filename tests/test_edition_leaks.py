@@ -92,6 +92,7 @@ REVIEWED_FUNCTIONS = {
         "a stand-in classifier that a few ascent steps can fool, for the real-model path tests",
     "tests/test_gan.py::_score_grads": "autograd's gradients of a loss function it is given",
     "tests/test_vit.py::_max_abs": "the largest absolute difference of two tensors",
+    "tests/test_simclr.py::_close": "compares two tensors (shape, then the largest difference against a tolerance)",
     "assignment3/Network_Visualization.ipynb::correlation": "Pearson correlation of two maps, for the text",
     "tests/test_net_visualization.py::_gradient_of_regularised_score":
         "autograd's gradient of the regularised score, the oracle the step is compared with",

@@ -1,5 +1,7 @@
-"""SimCLR (cs231n/simclr): every blank against the official sanity values and against independent
-oracles (torch.nn.functional.cosine_similarity, the loss written as F.cross_entropy, autograd).
+"""SimCLR (cs231n/simclr): every blank against the official sanity values, independent oracles
+(torch.nn.functional.cosine_similarity) and the stored values of cs231n/checks/simclr_values.npz (the
+loss and its gradients on random batches, a tiny model's training step, computed from the instructors'
+solutions by tools/make_simclr_check_values.py).
 
 Classic-style solutions pass: loops in the naive loss, F.cosine_similarity, a mask built with torch.eye.
 """
@@ -7,11 +9,11 @@ Classic-style solutions pass: loops in the naive loss, F.cosine_similarity, a ma
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-from cs231n.checks.simclr import nt_xent_cross_entropy, sanity_tensors, train_transform_problems
+from cs231n.checks.simclr import (loss_case, sanity_tensors, stored_values, tiny_model, train_batches,
+                                  train_transform_problems)
 from cs231n.simclr import contrastive_loss as cl
 from cs231n.simclr.contrastive_loss import (compute_sim_matrix, sim, sim_positive_pairs, simclr_loss_naive,
                                             simclr_loss_vectorized)
@@ -58,27 +60,25 @@ def test_simclr_loss_naive_matches_the_official_values(tau):
            a["loss"][tau])
 
 
-@pytest.mark.parametrize("n,tau", [(3, 0.1), (5, 0.5), (4, 2.0)])
-def test_simclr_loss_naive_matches_cross_entropy_on_random_batches(n, tau):
-    x, y = _batch(n, 6, n)
-    _close(f"simclr_loss_naive, N={n}, tau={tau}", torch.as_tensor(simclr_loss_naive(x, y, tau)),
-           nt_xent_cross_entropy(x, y, tau))
+@pytest.mark.parametrize("case", ["naive_n3", "naive_n5", "naive_n4"])
+def test_simclr_loss_naive_matches_the_stored_loss_on_random_batches(case):
+    c = loss_case(case)
+    _close(f"simclr_loss_naive, N={len(c.left)}, tau={c.tau}", torch.as_tensor(simclr_loss_naive(c.left, c.right, c.tau)),
+           c.loss)
 
 
 def test_simclr_loss_naive_ignores_the_norms_of_the_rows():
-    x, y = _batch(4, 5, 3)
+    c = loss_case("norms")
     scale = torch.tensor([[0.1], [3.0], [1.0], [20.0]])
-    _close("simclr_loss_naive with rescaled rows", torch.as_tensor(simclr_loss_naive(x * scale, y / scale, 0.5)),
-           nt_xent_cross_entropy(x, y, 0.5))
+    _close("simclr_loss_naive with rescaled rows",
+           torch.as_tensor(simclr_loss_naive(c.left * scale, c.right / scale, c.tau)), c.loss)
 
 
 def test_simclr_loss_naive_is_not_symmetric_in_its_pairs_by_accident():
-    # one pair much closer than the others: l(k, k+N) and l(k+N, k) have different denominators
-    x, y = _batch(3, 4, 7)
-    y[0] = x[0] + 0.01
-    x[1] = x[2] + 0.05  # a hard negative on the left only
-    _close("simclr_loss_naive, asymmetric batch", torch.as_tensor(simclr_loss_naive(x, y, 0.2)),
-           nt_xent_cross_entropy(x, y, 0.2))
+    # one pair much closer than the others, and a hard negative on the left only: l(k, k+N) and
+    # l(k+N, k) have different denominators
+    c = loss_case("asymmetric")
+    _close("simclr_loss_naive, asymmetric batch", torch.as_tensor(simclr_loss_naive(c.left, c.right, c.tau)), c.loss)
 
 
 # ------------------------------------------------------------------------------ vectorised pieces
@@ -115,25 +115,26 @@ def test_simclr_loss_vectorized_matches_the_official_values(tau):
            simclr_loss_vectorized(a["left"], a["right"], float(tau), device="cpu"), a["loss"][tau])
 
 
-@pytest.mark.parametrize("n,d,tau", [(2, 3, 0.1), (5, 8, 0.5), (16, 4, 2.0), (1, 3, 0.5)])
-def test_simclr_loss_vectorized_matches_cross_entropy_and_the_loop(n, d, tau):
-    x, y = _batch(n, d, 10 + n)
-    loss = simclr_loss_vectorized(x, y, tau, device="cpu")
+@pytest.mark.parametrize("case", ["vectorized_n2", "vectorized_n5", "vectorized_n16", "vectorized_n1"])
+def test_simclr_loss_vectorized_matches_the_stored_loss_and_the_loop(case):
+    c = loss_case(case)
+    n = len(c.left)
+    loss = simclr_loss_vectorized(c.left, c.right, c.tau, device="cpu")
     assert torch.is_tensor(loss) and loss.numel() == 1, "simclr_loss_vectorized returns a scalar tensor"
-    _close(f"simclr_loss_vectorized, N={n}, tau={tau}", loss.reshape(()), nt_xent_cross_entropy(x, y, tau))
+    _close(f"simclr_loss_vectorized, N={n}, tau={c.tau}", loss.reshape(()), c.loss)
     _close(f"simclr_loss_vectorized vs simclr_loss_naive, N={n}", loss.reshape(()),
-           torch.as_tensor(simclr_loss_naive(x, y, tau)).reshape(()))
+           torch.as_tensor(simclr_loss_naive(c.left, c.right, c.tau)).reshape(()))
 
 
-def test_simclr_loss_vectorized_gradients_match_autograd_of_cross_entropy():
-    x, y = _batch(6, 5, 4, dtype=torch.float64)
-    x1, y1 = x.clone().requires_grad_(), y.clone().requires_grad_()
-    x2, y2 = x.clone().requires_grad_(), y.clone().requires_grad_()
-    simclr_loss_vectorized(x1, y1, 0.3, device="cpu").backward()
-    nt_xent_cross_entropy(x2, y2, 0.3).backward()
-    assert x1.grad is not None and y1.grad is not None, "simclr_loss_vectorized: the loss must reach its inputs"
-    _close("d loss / d out_left", x1.grad, x2.grad, 1e-9)
-    _close("d loss / d out_right", y1.grad, y2.grad, 1e-9)
+def test_simclr_loss_vectorized_gradients_match_the_stored_gradients():
+    c = loss_case("gradient", dtype=torch.float64)
+    x, y = c.left.clone().requires_grad_(), c.right.clone().requires_grad_()
+    loss = simclr_loss_vectorized(x, y, c.tau, device="cpu")
+    _close(f"simclr_loss_vectorized, float64, tau={c.tau}", loss.detach().reshape(()), c.loss, 1e-9)
+    loss.backward()
+    assert x.grad is not None and y.grad is not None, "simclr_loss_vectorized: the loss must reach its inputs"
+    _close("d loss / d out_left", x.grad, c.grad_left, 1e-9)
+    _close("d loss / d out_right", y.grad, c.grad_right, 1e-9)
 
 
 def test_simclr_loss_vectorized_default_device_runs_on_the_inputs_device():
@@ -237,42 +238,22 @@ def test_cifar10pair_reads_torchvision_cifar10_folders(tmp_path):
 
 # ---------------------------------------------------------------------------------------- train
 
-class _TinyModel(nn.Module):
-    """(normalised feature, normalised projection) like Model, without BatchNorm (so that one batch of
-    2N views and two batches of N give the same outputs)."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.f = nn.Linear(12, 6)
-        self.g = nn.Linear(6, 4)
-
-    def forward(self, x):
-        feature = torch.tanh(self.f(x.flatten(1)))
-        return F.normalize(feature, dim=-1), F.normalize(self.g(feature), dim=-1)
-
-
-def _pair_batches(n_batches=2, n=5, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    return [(torch.randn(n, 3, 2, 2, generator=gen), torch.randn(n, 3, 2, 2, generator=gen), torch.zeros(n))
-            for _ in range(n_batches)]
-
+# A tiny model (cs231n.checks.simclr.TinySimCLR: (normalised feature, normalised projection) like Model,
+# without BatchNorm) with stored weights and batches; the expected mean loss and SGD step are stored.
 
 def test_train_returns_the_mean_loss_of_the_projections_at_the_given_temperature():
-    model, batches = _TinyModel(), _pair_batches()
-    with torch.no_grad():
-        want = np.mean([nt_xent_cross_entropy(model(a)[1], model(b)[1], 0.2).item() for a, b, _ in batches])
-    got = train(model, batches, torch.optim.SGD(model.parameters(), lr=0.0), 1, 1, batch_size=5, temperature=0.2,
-                device="cpu", verbose=False)
-    _close("train's mean loss (projection outputs z, both views, temperature 0.2)", got, want, 1e-5)
+    model, batches, v = tiny_model(), train_batches(), stored_values()
+    temperature = float(v["train/temperature"])
+    got = train(model, batches, torch.optim.SGD(model.parameters(), lr=0.0), 1, 1, batch_size=len(batches[0][0]),
+                temperature=temperature, device="cpu", verbose=False)
+    _close(f"train's mean loss (projection outputs z, both views, temperature {temperature})", got,
+           v["train/mean_loss"], 1e-5)
 
 
 def test_train_steps_along_the_gradient_of_the_contrastive_loss():
-    model, batches = _TinyModel(), _pair_batches(n_batches=1)
-    reference = _TinyModel()
-    a, b, _ = batches[0]
-    nt_xent_cross_entropy(reference(a)[1], reference(b)[1], 0.5).backward()
-    train(model, batches, torch.optim.SGD(model.parameters(), lr=0.1), 1, 1, batch_size=5, temperature=0.5,
+    model, batches, v = tiny_model(), train_batches()[:1], stored_values()
+    train(model, batches, torch.optim.SGD(model.parameters(), lr=float(v["train/step_lr"])), 1, 1,
+          batch_size=len(batches[0][0]), temperature=float(v["train/step_temperature"]),
           device="cuda", verbose=False)  # the classic default device: the model's device is used
-    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
-        _close(f"train's SGD step on {name}", p.detach(), (q - 0.1 * q.grad).detach(), 1e-5)
+    for name, p in model.named_parameters():
+        _close(f"train's SGD step on {name}", p.detach(), v[f"train/step/{name}"], 1e-5)

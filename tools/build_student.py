@@ -73,6 +73,8 @@ INSTRUCTOR_ONLY = [
     "tests/test_vision_check_values.py",  # loop and per-image references of the vision blanks
     "tools/make_vit_check_values.py",  # writes the ViT checks' stored values from the solution
     "tests/test_vit_check_values.py",  # a torch.nn composition of VisionTransformer.forward
+    "tools/make_simclr_check_values.py",  # writes the SimCLR checks' stored values from the solutions
+    "tests/test_simclr_check_values.py",  # the contrastive loss written as cross-entropy
     "tools/make_ddpm_check_values.py",  # writes the DDPM checks' stored values from the solutions
     "tests/test_ddpm_check_values.py",  # runs it against the solutions
     "tools/build_ddpm_scenes_model.py",  # trains the embedded DDPM checkpoint with the solutions

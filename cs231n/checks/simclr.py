@@ -1,25 +1,32 @@
-"""What the self-supervised learning notebook checks with: the official sanity values, a library
-formulation of the NT-Xent loss, and the augmentation pipeline's specification.
+"""What the self-supervised learning notebook checks with: the official sanity values, the loss's
+stored values on random batches, and the augmentation pipeline's specification.
 
 - SANITY: the inputs and expected outputs of the official ``simclr_sanity_check.key`` (2021-2025),
   written out (left, right, sim, the loss at tau 1 and 5, the similarity matrix);
-- ``nt_xent_cross_entropy``: the same loss as PyTorch's cross-entropy over the similarity logits
-  (each row's positive as its class, itself masked out): the oracle the loss is compared with on
-  random batches;
+- ``stored_values`` / ``loss_case``: random batches, the loss on them and its gradients with respect
+  to both inputs, and a tiny model (``tiny_model``) with the mean loss and the SGD step one epoch of
+  ``train`` gives. The instructors' solutions computed them (``tools/make_simclr_check_values.py``
+  writes simclr_values.npz), as the classic assignment ships its sanity key: no loss is computed here;
 - ``train_transform_problems``: what differs between a transform and the classic pipeline (order,
   probabilities, jitter strengths), one line each.
 
 Imports only ``cs231n.checks``.
 """
 
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torchvision import transforms
 
 from cs231n.checks import check_all, check_close, check_true
 
-__all__ = ["SANITY", "sanity_tensors", "nt_xent_cross_entropy", "train_transform_problems", "check_naive_loss",
-           "check_vectorized_loss", "check_train_transform", "check_pair_dataset"]
+__all__ = ["SANITY", "sanity_tensors", "VALUES_FILE", "stored_values", "LossCase", "loss_case", "TinySimCLR",
+           "tiny_model", "train_batches", "train_transform_problems", "check_naive_loss", "check_vectorized_loss",
+           "check_train_transform", "check_pair_dataset"]
 
 SANITY = {
     "left": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
@@ -40,19 +47,74 @@ def sanity_tensors():
     return t
 
 
-def nt_xent_cross_entropy(out_left, out_right, tau):
-    """The SimCLR loss as F.cross_entropy: row i of the 2N x 2N cosine-similarity logits / tau, with
-    the diagonal removed, is classified as its positive (i + N mod 2N). Mean over the 2N rows."""
-    n = out_left.shape[0]
-    z = F.normalize(torch.cat([out_left, out_right]), dim=1)
-    logits = (z @ z.T) / tau
-    logits = logits.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
-    target = (torch.arange(2 * n, device=z.device) + n) % (2 * n)
-    return F.cross_entropy(logits, target)
+VALUES_FILE = Path(__file__).with_name("simclr_values.npz")
+
+
+def stored_values():
+    """{name: float64 tensor} of simclr_values.npz: for each loss case '<case>/left', '<case>/right',
+    '<case>/tau', '<case>/loss', '<case>/grad_left', '<case>/grad_right'; 'tiny/<parameter>' the tiny
+    model's weights; 'train/...' its batches and what train gives on them."""
+    with np.load(VALUES_FILE) as data:
+        return {name: torch.from_numpy(data[name]) for name in data.files}
+
+
+class LossCase(NamedTuple):
+    """A random batch (out_left, out_right), the temperature, the loss a correct solution gives and the
+    loss's gradients with respect to out_left and out_right."""
+
+    left: torch.Tensor
+    right: torch.Tensor
+    tau: float
+    loss: torch.Tensor
+    grad_left: torch.Tensor
+    grad_right: torch.Tensor
+
+
+def loss_case(name, dtype=torch.float32, values=None):
+    """The stored case `name` ('check', 'naive_n3', 'vectorized_n16', 'gradient', ...), inputs in `dtype`
+    (the float32 cases' inputs are float32 numbers, so float32 loses nothing); expected values float64."""
+    v = stored_values() if values is None else values
+    if f"{name}/loss" not in v:
+        cases = sorted({k.split("/")[0] for k in v if k.endswith("/loss")})
+        raise KeyError(f"no stored SimCLR case {name!r} (stored: {', '.join(cases)}); "
+                       "run tools/make_simclr_check_values.py after adding a case there")
+    return LossCase(v[f"{name}/left"].to(dtype), v[f"{name}/right"].to(dtype), float(v[f"{name}/tau"]),
+                    v[f"{name}/loss"], v[f"{name}/grad_left"], v[f"{name}/grad_right"])
+
+
+class TinySimCLR(nn.Module):
+    """(normalised feature, normalised projection) like Model, on (N, 3, 2, 2) inputs, without BatchNorm
+    (so that one batch of 2N views and two batches of N give the same outputs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Linear(12, 6)
+        self.g = nn.Linear(6, 4)
+
+    def forward(self, x):
+        feature = torch.tanh(self.f(x.flatten(1)))
+        return F.normalize(feature, dim=-1), F.normalize(self.g(feature), dim=-1)
+
+
+def tiny_model(weights="stored", dtype=torch.float32):
+    """A TinySimCLR with the stored weights ('tiny/<name>'), or with the given {name: array} weights."""
+    if isinstance(weights, str):
+        weights = {k[len("tiny/"):]: w for k, w in stored_values().items() if k.startswith("tiny/")}
+    model = TinySimCLR().to(dtype)
+    model.load_state_dict({k: torch.as_tensor(np.asarray(w), dtype=dtype) for k, w in weights.items()})
+    return model
+
+
+def train_batches(dtype=torch.float32, values=None):
+    """The stored training batches, [(x_i, x_j, labels)] as a DataLoader gives them (labels all 0)."""
+    v = stored_values() if values is None else values
+    count = sum(1 for k in v if k.startswith("train/x_i"))
+    return [(v[f"train/x_i{b}"].to(dtype), v[f"train/x_j{b}"].to(dtype), torch.zeros(len(v[f"train/x_i{b}"])))
+            for b in range(count)]
 
 
 def check_naive_loss(sim, simclr_loss_naive, tol=1e-6):
-    """The official checks of sim and simclr_loss_naive, then the loss on a random batch against cross-entropy."""
+    """The official checks of sim and simclr_loss_naive, then the loss on a random batch (stored value)."""
     a = sanity_tensors()
     left, right = a["left"], a["right"]
     with check_all():
@@ -62,13 +124,14 @@ def check_naive_loss(sim, simclr_loss_naive, tol=1e-6):
         for tau in ("1.0", "5.0"):
             check_close(f"simclr_loss_naive, tau {tau}", simclr_loss_naive(left, right, float(tau)),
                         a["loss"][tau], tol, hint="the denominator sums over every k != i; divide the total by 2N")
-        x, y = _random_batch()
-        check_close("simclr_loss_naive vs cross-entropy, random batch, tau 0.5", simclr_loss_naive(x, y, 0.5),
-                    nt_xent_cross_entropy(x, y, 0.5), tol, hint="both directions, l(k, k+N) and l(k+N, k), for every k")
+        c = loss_case("check")
+        check_close(f"simclr_loss_naive, random batch of {len(c.left)}, tau {c.tau}",
+                    simclr_loss_naive(c.left, c.right, c.tau), c.loss, tol,
+                    hint="both directions, l(k, k+N) and l(k+N, k), for every k")
 
 
 def check_vectorized_loss(sim_positive_pairs, compute_sim_matrix, simclr_loss_vectorized, tol=1e-6):
-    """The official checks of the vectorised pieces, then the loss on a random batch against cross-entropy."""
+    """The official checks of the vectorised pieces, then the loss on a random batch (stored value)."""
     a = sanity_tensors()
     left, right = a["left"], a["right"]
     with check_all():
@@ -79,15 +142,10 @@ def check_vectorized_loss(sim_positive_pairs, compute_sim_matrix, simclr_loss_ve
         for tau in ("1.0", "5.0"):
             check_close(f"simclr_loss_vectorized, tau {tau}", simclr_loss_vectorized(left, right, float(tau)),
                         a["loss"][tau], tol, hint="mask the diagonal out of the denominators; mean over 2N rows")
-        x, y = _random_batch()
-        check_close("simclr_loss_vectorized vs cross-entropy, random batch, tau 0.5",
-                    simclr_loss_vectorized(x, y, 0.5), nt_xent_cross_entropy(x, y, 0.5), tol,
+        c = loss_case("check")
+        check_close(f"simclr_loss_vectorized, random batch of {len(c.left)}, tau {c.tau}",
+                    simclr_loss_vectorized(c.left, c.right, c.tau), c.loss, tol,
                     hint="numerators for all 2N rows: row k pairs with k+N and row k+N with k")
-
-
-def _random_batch(n=8, d=5, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    return torch.randn(n, d, generator=gen), torch.randn(n, d, generator=gen)
 
 
 _EXPECTED_STEPS = ("RandomResizedCrop", "RandomHorizontalFlip", "RandomApply", "RandomGrayscale", "ToTensor",
