@@ -348,13 +348,14 @@ def test_setup_cell_and_first_check_of_every_notebook_run_in_colab(tmp_path, edi
         assert "Mounted at" in setup["output"] or "already mounted" in setup["output"]
         assert "Colab set-up: done" in setup["output"], setup["output"]
         assert Path(setup["cwd"]) == (colab.content / "drive" / "MyDrive" / FOLDER / "assignment3").resolve()
+        # The edition's blanks raise their NotImplementedError (a notebook whose data cell calls a blank,
+        # as Self_Supervised_Learning's does, stops there); anything else is the environment's fault.
         *before, last = ran[1:]
         for r in before:
             assert r["error"] is None, f"{name}: a cell before the first check failed: {r['error']}\n{r['output']}"
-        assert len(ran) == len(cells), f"{name}: stopped after {len(ran)} of {len(cells)} cells"
-        # The edition's blanks raise their NotImplementedError; anything else is the environment's fault.
         assert last["error"] is None or ("NotImplementedError" in last["error"] and BLANK_TEXT in last["error"]), \
-            f"{name}: the first check cell failed for another reason than a blank: {last['error']}\n{last['output']}"
+            f"{name}: cell {len(ran)} failed for another reason than a blank: {last['error']}\n{last['output']}"
+        assert len(ran) == len(cells) or last["error"], f"{name}: stopped after {len(ran)} of {len(cells)} cells"
         assert Path(last["cs231n"]).is_relative_to(colab.content / "drive"), f"{name} imported {last['cs231n']}"
     if FRESH_PYTHON is None:
         root = str(colab.root.resolve())  # as the set-up script sees its folder (Colab's Drive has no links)
