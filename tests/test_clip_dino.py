@@ -1,13 +1,14 @@
 """Unit tests for cs231n/clip_dino.py: CLIP's loss, similarities, zero-shot classification and retrieval;
 DINO's loss, centre and teacher; the segmentation head.
 
-Every blank is compared with an independent reference (torch.nn.functional, torch.distributions or a
-closed form) on tiny seeded inputs. The CLIP functions run on a fake CLIP model whose embeddings the
+Every blank is compared with an independent reference (torch.nn.functional, torch.distributions, a
+closed form, or values stored from the solutions) on tiny seeded inputs. The CLIP functions run on a fake CLIP model whose embeddings the
 test chooses (with lengths far from 1, so a missing normalisation changes the answer); it reads the
 tokens of `clip.tokenize`, whichever tokenizer cs231n.clip_dino uses.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.distributions import Categorical
 
+import cs231n.checks
 from cs231n.clip_dino import (
     CLIPImageRetriever,
     DINOSegmentation,
@@ -66,12 +68,6 @@ def test_similarity_ignores_the_lengths_of_both_inputs():
 # clip_contrastive_loss
 
 
-def _contrastive_reference(img, txt, scale):
-    logits = scale * _cosine_reference(img, txt)
-    target = torch.arange(img.shape[0])
-    return (nn.CrossEntropyLoss()(logits, target) + nn.CrossEntropyLoss()(logits.T, target)) / 2
-
-
 def test_contrastive_loss_closed_form_for_orthogonal_pairs():
     # Image i and caption i point along axis i (with any length): logits are s on the diagonal and 0
     # elsewhere, so each cross-entropy is log(e^s + N - 1) - s.
@@ -83,19 +79,20 @@ def test_contrastive_loss_closed_form_for_orthogonal_pairs():
         f"clip_contrastive_loss: {loss.item():.6f} for orthogonal pairs, expected log(e^s + N - 1) - s = {expected:.6f}"
 
 
-def test_contrastive_loss_matches_cross_entropy_reference_and_gradients():
-    torch.manual_seed(1)
-    img, txt = torch.randn(6, 4, requires_grad=True), torch.randn(6, 4, requires_grad=True)
-    scale = torch.tensor(2.5, requires_grad=True)
-    loss = clip_contrastive_loss(img, txt, scale)
+def test_contrastive_loss_and_gradients_match_the_stored_values():
+    # Expected values written from the solutions (tools/make_clip_dino_check_values.py), inputs included.
+    path = Path(cs231n.checks.__file__).with_name("clip_dino_values.npz")
+    with np.load(path, allow_pickle=False) as stored:
+        case = {k.split("/", 1)[1]: torch.tensor(stored[k]) for k in stored.files if k.startswith("contrastive/")}
+    inputs = [case[k].clone().requires_grad_(True) for k in ("image_features", "text_features", "logit_scale")]
+    loss = clip_contrastive_loss(*inputs)
     assert loss.dim() == 0, f"clip_contrastive_loss: returned shape {tuple(loss.shape)}, expected a scalar"
-    grads = torch.autograd.grad(loss, (img, txt, scale))
-    ref = _contrastive_reference(img, txt, scale)
-    ref_grads = torch.autograd.grad(ref, (img, txt, scale))
-    assert abs(loss.item() - ref.item()) < 1e-5, \
-        f"clip_contrastive_loss: {loss.item():.6f}, reference (symmetric cross-entropy) {ref.item():.6f}"
-    for name, g, r in zip(("image_features", "text_features", "logit_scale"), grads, ref_grads):
-        err = (g - r).abs().max().item()
+    grads = torch.autograd.grad(loss, inputs)
+    assert abs(loss.item() - case["loss"].item()) < 1e-5, \
+        f"clip_contrastive_loss: {loss.item():.6f}, expected {case['loss'].item():.6f} (the average of the image-to-text " \
+        "and text-to-image cross-entropies)"
+    for name, g in zip(("image_features", "text_features", "logit_scale"), grads):
+        err = (g - case["d_" + name]).abs().max().item()
         assert err < 1e-5, f"clip_contrastive_loss: gradient to {name} off by {err:.2e}"
 
 

@@ -100,8 +100,6 @@ REVIEWED_FUNCTIONS = {
     "tests/test_transformer_layers.py::_max_abs": "the largest absolute difference of two tensors",
     "tests/test_transformer_layers.py::_assert_dropout_of": "statistics of the student's dropout draws",
     "tests/test_clip_dino.py::_cosine_reference": "library oracle: torch's F.cosine_similarity, broadcast",
-    "tests/test_clip_dino.py::_contrastive_reference":
-        "library oracle: nn.CrossEntropyLoss over F.cosine_similarity's logits, rows and columns",
     "tests/test_clip_dino.py::_dino_reference":
         "library oracle: torch.distributions' Categorical entropy plus KL divergence (= cross-entropy)",
 }

@@ -81,6 +81,8 @@ INSTRUCTOR_ONLY = [
     "tools/colab_cell.py",  # writes the notebooks' Colab set-up cell (the edition has the cells)
     "tests/test_colab.py",  # builds the student edition and runs it in a stand-in Colab
     "tools/editions.py",  # which notebooks each edition ships (make student EDITION=...)
+    "tools/make_clip_dino_check_values.py",  # writes the CLIP loss values the tests compare with
+    "tests/test_clip_dino_check_values.py",  # the cross-entropy form of the CLIP loss
     "grading/editions.toml",
     "tests/test_editions.py",
 ]
