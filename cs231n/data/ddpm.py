@@ -9,7 +9,7 @@ pickles) with an unpickler that builds nothing but numpy arrays, dicts, lists an
 
 Embedded default (offline, CS231N_OFFLINE=1, or a failed download): one coloured shape, large and
 roughly centred on a light background, from :mod:`cs231n.data.scenes` (five kinds, six colours), each with captions in
-varied phrasing ("a red star", "a star colored red", ...). Captions become vectors through
+six phrasings ("a red star", "a star colored red", ...). Captions become vectors through
 :class:`WordEmbed`, a bag of words: every caption word has a fixed random vector, and a text is the
 scaled sum of its words' vectors. The model it conditions must learn what the words mean. The offline
 "pretrained" U-Net ships in the package (``SCENES_CHECKPOINT``): the repository trained it itself

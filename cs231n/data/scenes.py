@@ -1,4 +1,4 @@
-"""Generated scenes: one coloured shape on a plain background, with captions in varied phrasing.
+"""Generated scenes: one coloured shape on a plain background, with captions from seven sentence templates.
 
 They stand in for COCO images when the real data cannot be downloaded. Every scene is described by
 five attributes (kind, colour, size, position, background), so a caption is fully determined by
