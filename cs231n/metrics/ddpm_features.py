@@ -10,10 +10,9 @@ of the literature.
 """
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from cs231n.metrics.frechet import frechet_distance
+from cs231n.metrics.frechet import fit_classifier, frechet_distance
 from cs231n.models.random_features import random_cnn
 
 __all__ = ["SceneClassifier", "train_scene_classifier", "features", "sample_distance", "random_features"]
@@ -50,16 +49,7 @@ def train_scene_classifier(images, labels, epochs=12, batch_size=64, seed=0):
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     x = torch.cat([images, images.flip(-1)])
     y = torch.cat([labels, labels])
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=g)
-        for i in range(0, len(x), batch_size):
-            idx = order[i: i + batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    return model.eval()
+    return fit_classifier(model, opt, x, y, epochs, batch_size, g)
 
 
 @torch.no_grad()

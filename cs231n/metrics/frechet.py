@@ -66,17 +66,7 @@ def train_feature_classifier(train_set, test_set, num_train=20000, epochs=2, bat
         return model, acc
     x, y = _scaled(train_set, num_train)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    g = torch.Generator().manual_seed(seed)
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(x), generator=g)
-        for i in range(0, len(x), batch_size):
-            idx = order[i: i + batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    model.eval()
+    fit_classifier(model, opt, x, y, epochs, batch_size, torch.Generator().manual_seed(seed))
     acc = _accuracy(model, x_test, y_test)
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +75,33 @@ def train_feature_classifier(train_set, test_set, num_train=20000, epochs=2, bat
         os.replace(tmp, path)
     _say(verbose, f"Feature classifier ({name}): trained on {len(x)} images, test accuracy {acc:.3f}")
     return model, acc
+
+
+def fit_classifier(model, opt, x, y, epochs, batch_size, generator):
+    """
+    Train a classifier with cross-entropy on minibatches; the loop that FeatureNet and the DDPM
+    notebook's SceneClassifier (cs231n.metrics.ddpm_features) share.
+
+    Inputs:
+    - model: a module mapping x[idx] to logits (B, C); opt: its optimizer.
+    - x, y: all training inputs (N, ...) and labels (N,).
+    - epochs, batch_size: passes over x, each in a fresh order drawn from generator, and minibatch size
+      (the last batch of an epoch may be smaller).
+    - generator: a torch.Generator that draws the orders (so the model's own random state is untouched).
+
+    Returns:
+    - model, trained, in eval mode.
+    """
+    model.train()
+    for _ in range(epochs):
+        order = torch.randperm(len(x), generator=generator)
+        for i in range(0, len(x), batch_size):
+            idx = order[i: i + batch_size]
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return model.eval()
 
 
 @torch.no_grad()
