@@ -24,18 +24,32 @@ def to_clip_input(images):
     return (x - torch.tensor(CLIP_MEAN)[:, None, None]) / torch.tensor(CLIP_STD)[:, None, None]
 
 
-def train_clip(model, images, captions, *, steps=300, batch_size=128, lr=2e-3, seed=0):
+def train_clip(model, images, captions, *, steps=450, batch_size=128, lr=2e-3, seed=0, groups=None,
+               hard_fraction=0.5, group_size=4):
     """Train model (a TinyCLIP) on uint8 images (N, H, W, 3), each with a list of captions (one drawn per
-    step). Returns the losses, one per step."""
+    step). Returns the losses, one per step.
+
+    groups (optional): one hashable key per image, e.g. every attribute of a scene but the kind of shape.
+    Then hard_fraction of each batch is drawn as groups of group_size images sharing a key (hard
+    negatives: their captions differ only where the keys do not look), the rest at random. In a random
+    batch the colour, size, position and background already tell almost every caption from the others,
+    so the loss hardly asks for the kind; with such groups it must."""
     gen = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
     device = next(model.parameters()).device
     x_all = to_clip_input(images).to(device)
+    members = _group_members(groups, group_size) if groups is not None else []
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     losses = []
     model.train()
     for _ in range(steps):
-        idx = torch.randperm(len(captions), generator=gen)[:batch_size].to(device)
+        order = torch.randperm(len(captions), generator=gen)
+        n_groups = min(int(batch_size * hard_fraction) // group_size, len(members))
+        hard = [i for g in rng.choice(len(members), size=n_groups, replace=False) if n_groups
+                for i in rng.choice(members[g], size=group_size, replace=False)]
+        taken = set(hard)
+        rest = [i for i in order.tolist() if i not in taken][:batch_size - len(hard)]
+        idx = torch.tensor(hard + rest, dtype=torch.long).to(device)
         texts = [captions[i][rng.integers(len(captions[i]))] for i in idx.tolist()]
         loss = clip_contrastive_loss(model.encode_image(x_all[idx]), model.encode_text(clip.tokenize(texts).to(device)),
                                      model.logit_scale.exp().clamp(max=100))
@@ -47,23 +61,31 @@ def train_clip(model, images, captions, *, steps=300, batch_size=128, lr=2e-3, s
     return losses
 
 
-def _augment(x, gen):
+def _group_members(groups, group_size):
+    """The index arrays of the images of each key that has at least group_size images."""
+    by_key = {}
+    for i, key in enumerate(groups):
+        by_key.setdefault(key, []).append(i)
+    return [np.array(v) for v in by_key.values() if len(v) >= group_size]
+
+
+def _augment(x, gen, scale=(0.4, 1.0), size=None):
     """A DINO global view of each image of x (B, 3, 32, 32) in [0, 1]: a random crop of 40-100% of its
     area resized back, a horizontal flip half of the time, and a random brightness and channel order."""
     B, _, H, W = x.shape
-    scale = torch.empty(B).uniform_(0.4, 1.0, generator=gen).sqrt()
-    side = (scale * H).round().long()
-    out = torch.empty_like(x)
+    side = (torch.empty(B).uniform_(*scale, generator=gen).sqrt() * H).round().long().clamp(min=2)
+    out_h, out_w = (H, W) if size is None else (size, size)
+    out = x.new_empty(B, 3, out_h, out_w)
     for i in range(B):
         s = int(side[i])
         top = int(torch.randint(0, H - s + 1, (1,), generator=gen))
         left = int(torch.randint(0, W - s + 1, (1,), generator=gen))
         crop = x[i:i + 1, :, top:top + s, left:left + s]
-        out[i] = F.interpolate(crop, size=(H, W), mode="bilinear", align_corners=False)[0]
+        out[i] = F.interpolate(crop, size=(out_h, out_w), mode="bilinear", align_corners=False)[0]
     flip = torch.rand(B, generator=gen) < 0.5
     out[flip] = out[flip].flip(-1)
     perm = torch.stack([torch.randperm(3, generator=gen) for _ in range(B)])  # colour is not the point
-    out = torch.gather(out, 1, perm[:, :, None, None].expand(-1, -1, H, W))
+    out = torch.gather(out, 1, perm[:, :, None, None].expand(-1, -1, out_h, out_w))
     return (out * torch.empty(B, 1, 1, 1).uniform_(0.7, 1.3, generator=gen)).clamp(0, 1)
 
 
@@ -81,7 +103,7 @@ def to_vit_input(images, size=32, imagenet_normalize=False):
 
 
 def train_dino(images, *, steps=200, batch_size=32, lr=1e-3, out_dim=64, seed=0, teacher_momentum=0.99,
-               center_momentum=0.9, student_temp=0.1, teacher_temp=0.04, device="cpu"):
+               center_momentum=0.9, student_temp=0.1, teacher_temp=0.04, n_local=0, device="cpu"):
     """Train a TinyViT with DINO on uint8 images (N, H, W, 3). Returns (teacher backbone, losses); the
     teacher is DINO's result (its moving average is smoother than the student). The views are made on
     the CPU; the networks run on device."""
@@ -100,7 +122,11 @@ def train_dino(images, *, steps=200, batch_size=32, lr=1e-3, out_dim=64, seed=0,
         views = torch.cat([_augment(x, gen), _augment(x, gen)]).to(device)  # (2B, 3, 32, 32): view 0, then 1
         with torch.no_grad():
             teacher_out = teacher(views)
-        loss = dino_loss(student(views), teacher_out, center, ncrops=2, student_temp=student_temp,
+        student_out = student(views)
+        if n_local:  # local views: small crops at 16x16 (a 4x4 grid), seen by the student only
+            local = torch.cat([_augment(x, gen, scale=(0.1, 0.35), size=16) for _ in range(n_local)]).to(device)
+            student_out = torch.cat([student_out, student(local)])
+        loss = dino_loss(student_out, teacher_out, center, ncrops=2 + n_local, student_temp=student_temp,
                          teacher_temp=teacher_temp)
         opt.zero_grad()
         loss.backward()
