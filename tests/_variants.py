@@ -9,7 +9,9 @@ pytest (never cs231n), which saves those imports on every run.
 Notebook check cells are the code cells tagged ``check`` in the cell metadata; the cells they need
 (imports, data, small models) are tagged ``setup``. Only those run, in order, so a notebook's checks
 cost seconds, not a training run. Other tags select other slices of a notebook (the Transformer
-notebook tags its model comparison ``comparison``, run by a test with CaptioningRNN still blank).
+notebook tags its model comparison ``comparison``, run by a test with CaptioningRNN still blank), or
+leave cells out (the Vision Transformer notebook tags its full training run and the cell that reads
+the trained model ``training``: a variant's checks stop at overfitting one batch).
 """
 
 import ast
@@ -69,22 +71,24 @@ def _env(root):
     return env
 
 
-def run_pytest(root, targets, timeout=600):
+def run_pytest(root, targets, timeout=600, first_failure=False):
     """Run pytest on repository test files (paths relative to the repository) against the copy in root.
 
-    Returns (passed, output)."""
+    first_failure: stop at the first failing test (-x), for a variant that must fail: one failure
+    is the verdict. Returns (passed, output)."""
     args = [*[str(REPO / t) for t in targets], "-q", "--tb=short", "--no-progress", "-p", "no:cacheprovider",
-            "-p", "no:nbval", "-p", "no:xdist", "-m", "not notebook"]
+            "-p", "no:nbval", "-p", "no:xdist", "-m", "not notebook", *(["-x"] if first_failure else [])]
     return _run_forked(_pytest_child, (args,), root, root, f"pytest {' '.join(targets)}", timeout)
 
 
-def _run_cells(notebook, tags):
-    """Execute the notebook's code cells tagged with any of `tags`, in order, in one namespace."""
+def _run_cells(notebook, tags, skip=()):
+    """Execute the notebook's code cells tagged with any of `tags` and none of `skip`, in order, in one namespace."""
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     ns = {"__name__": "__main__"}
     ran = 0
     for i, cell in enumerate(nb["cells"]):
-        if cell["cell_type"] != "code" or not set(tags) & set(cell.get("metadata", {}).get("tags", [])):
+        cell_tags = set(cell.get("metadata", {}).get("tags", []))
+        if cell["cell_type"] != "code" or not set(tags) & cell_tags or set(skip) & cell_tags:
             continue
         src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
@@ -121,10 +125,10 @@ def _pytest_child(root, cwd, env, out_path, args):
     sys.exit(int(code))
 
 
-def _checks_child(root, cwd, env, out_path, notebook, tags):
+def _checks_child(root, cwd, env, out_path, notebook, tags, skip):
     _become_a_run_against(root, cwd, env, out_path)
     try:
-        _run_cells(notebook, tags)
+        _run_cells(notebook, tags, skip)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -163,10 +167,10 @@ def _warm_server():
     return _server
 
 
-def run_notebook_checks(root, notebook, tags=("setup", "check"), timeout=600):
-    """Execute the notebook's code cells tagged with any of `tags`, in order, in one process.
+def run_notebook_checks(root, notebook, tags=("setup", "check"), skip=(), timeout=600):
+    """Execute the notebook's code cells tagged with any of `tags` and none of `skip`, in order, in one process.
 
     The notebook's own folder is the working directory, as in JupyterLab. Returns (passed, output)."""
     nb_path = REPO / "assignment3" / notebook
-    return _run_forked(_checks_child, (str(nb_path), tuple(tags)), root, nb_path.parent,
+    return _run_forked(_checks_child, (str(nb_path), tuple(tags), tuple(skip)), root, nb_path.parent,
                        f"notebook checks of {notebook}", timeout)

@@ -12,6 +12,11 @@ from cs231n.data import download
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import progress  # noqa: E402  (tools/ is not a package)
 
+try:  # instructors' make test: the longest work first on every core (absent from the student edition)
+    import xdist_order  # noqa: E402
+except ImportError:
+    xdist_order = None
+
 # Tests that need more than the default time limit (`timeout` in pyproject.toml) get it from their marker.
 LONGER_LIMITS = {"notebook": 1800, "slow": 900}
 
@@ -22,6 +27,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     progress.register(config)
+    if xdist_order is not None:
+        config.pluginmanager.register(xdist_order, "xdist_order")
 
 
 def pytest_collection_modifyitems(config, items):

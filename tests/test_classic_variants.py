@@ -249,7 +249,7 @@ def word_embedding_backward(dout, cache):
 def test_wrong_captioning_variant_fails_its_tests_and_notebook_checks(name, tmp_path):
     replacements, notebook, failing_check = _CAPTIONING_WRONG[name]
     root = package_with(replacements, tmp_path)
-    ok, out = run_pytest(root, _CAPTIONING_COVER["tests"])
+    ok, out = run_pytest(root, _CAPTIONING_COVER["tests"], first_failure=True)
     assert not ok, f"a wrong variant ('{name}') passes {_CAPTIONING_COVER['tests']}:\n{out}"
     ok, out = run_notebook_checks(root, notebook)
     assert not ok and f"{failing_check}:" in out and "FAIL" in out, (
@@ -446,6 +446,9 @@ def forward(self, x):
     },
     "tests": ["tests/test_vit.py", "tests/test_decoder_layer.py", "tests/test_captioning_transformer.py"],
     "notebooks": ["Vision_Transformer.ipynb"],
+    # The checks up to overfitting one batch; the full training run (cells tagged training) runs in nbval
+    # on our solutions, and the variant's training is already shown by the overfit check.
+    "skip": ["training"],
 }
 
 # Wrong solutions: each must fail both the unit tests named and the notebook's check cells.
@@ -492,7 +495,7 @@ def forward(self, features, captions):
 def test_wrong_transformer_variant_fails_its_tests_and_notebook_checks(name, tmp_path):
     replacements, test_file = WRONG_TRANSFORMER[name]
     root = package_with(replacements, tmp_path)
-    ok, out = run_pytest(root, [test_file])
+    ok, out = run_pytest(root, [test_file], first_failure=True)
     assert not ok, f"wrong variant '{name}' passes {test_file}:\n{out}"
     ok, out = run_notebook_checks(root, "Transformer_Captioning.ipynb")
     assert not ok, f"wrong variant '{name}' passes the check cells of Transformer_Captioning.ipynb:\n{out}"
@@ -651,7 +654,7 @@ def test_wrong_net_visualization_variant_fails_its_tests_and_notebook_checks(nam
     assert _NETVIS_CLASSIC[function].count(right) == 1, f"test set-up: '{right}' not found once in {function}"
     root = package_with({"net_visualization_pytorch.py": {function: _NETVIS_CLASSIC[function].replace(right, wrong)}},
                         tmp_path)
-    ok, out = run_pytest(root, _NETVIS_COVER["tests"])
+    ok, out = run_pytest(root, _NETVIS_COVER["tests"], first_failure=True)
     assert not ok, f"a wrong variant ('{name}') passes {_NETVIS_COVER['tests']}:\n{out}"
     ok, out = run_notebook_checks(root, "Network_Visualization.ipynb")
     assert not ok and failure in out, (
@@ -723,7 +726,7 @@ def tv_loss(img, tv_weight):
     root = package_with({"style_transfer_pytorch.py": wrong}, tmp_path)
     for test in ("test_style_loss_and_its_gradient_match_stored_values",
                  "test_tv_loss_and_its_gradient_match_stored_values"):
-        ok, out = run_pytest(root, [f"tests/test_style_transfer.py::{test}"])
+        ok, out = run_pytest(root, [f"tests/test_style_transfer.py::{test}"], first_failure=True)
         assert not ok, f"a wrong style_loss/tv_loss passes {test}:\n{out}"
     ok, out = run_notebook_checks(root, "Style_Transfer.ipynb")
     assert not ok and "style_loss value" in out and "FAIL" in out, (
@@ -777,7 +780,7 @@ def tv_loss(img, tv_weight):
 def test_style_transfer_wrong_variant_near_a_right_one_fails(name, tmp_path):
     replacements, test, failing_check = _STYLE_WRONG[name]
     root = package_with({"style_transfer_pytorch.py": replacements}, tmp_path)
-    ok, out = run_pytest(root, [f"tests/test_style_transfer.py::{test}"])
+    ok, out = run_pytest(root, [f"tests/test_style_transfer.py::{test}"], first_failure=True)
     assert not ok, f"a wrong variant ('{name}') passes {test}:\n{out}"
     ok, out = run_notebook_checks(root, "Style_Transfer.ipynb")
     assert not ok and f"{failing_check}" in out and "FAIL" in out, (
@@ -993,7 +996,7 @@ _GAN_WRONG_NEAR = {
 def test_gan_wrong_variant_near_a_right_one_fails(name, tmp_path):
     replacements, failing_check = _GAN_WRONG_NEAR[name]
     root = package_with({"gan_pytorch.py": replacements}, tmp_path)
-    ok, out = run_pytest(root, _GAN_COVER["tests"])
+    ok, out = run_pytest(root, _GAN_COVER["tests"], first_failure=True)
     assert not ok, f"a wrong variant ('{name}') passes {_GAN_COVER['tests']}:\n{out}"
     ok, out = run_notebook_checks(root, "Generative_Adversarial_Networks.ipynb")
     assert not ok and f"{failing_check}:" in out and "FAIL" in out, (
@@ -1033,5 +1036,5 @@ def test_classic_variant_passes_its_tests_and_notebook_checks(name, tmp_path):
     ok, out = run_pytest(root, entry["tests"])
     assert ok, f"classic variant '{name}' fails the unit tests that cover it:\n{out}"
     for notebook in entry.get("notebooks", []):
-        ok, out = run_notebook_checks(root, notebook)
+        ok, out = run_notebook_checks(root, notebook, skip=entry.get("skip", ()))
         assert ok, f"classic variant '{name}' fails the check cells of {notebook}:\n{out}"

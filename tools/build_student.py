@@ -46,6 +46,7 @@ from markers import BLANK_MESSAGE, END_MARKER, START_MARKER
 # else is one exact file. Extend this list when you add instructor-only material.
 INSTRUCTOR_ONLY = [
     "tools/build_student.py",
+    "tools/xdist_order.py",  # make test's order of work on every core, for the instructors' run
     "tools/check_student_edition.py",
     "tests/test_student_edition.py",
     "tests/test_edition_leaks.py",  # names the references it finds, and its review lists
