@@ -106,7 +106,8 @@ def train_dino(images, *, steps=200, batch_size=32, lr=1e-3, out_dim=64, seed=0,
                center_momentum=0.9, student_temp=0.1, teacher_temp=0.04, n_local=0, device="cpu"):
     """Train a TinyViT with DINO on uint8 images (N, H, W, 3). Returns (teacher backbone, losses); the
     teacher is DINO's result (its moving average is smoother than the student). The views are made on
-    the CPU; the networks run on device."""
+    the CPU; the networks run on device. n_local > 0 adds DINO's multi-crop: that many local views
+    (crops of 10-35% of the area at 16x16 pixels) that only the student sees."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x_all = to_vit_input(images)

@@ -115,3 +115,34 @@ def test_load_dino_falls_back_without_a_cache_or_network(monkeypatch, tmp_path, 
     model, patch, source = data.load_dino("cpu")
     assert (model, patch, source) == (None, 4, "embedded")
     assert "network unreachable" in capsys.readouterr().out
+
+
+def test_train_clip_draws_groups_of_hard_negatives(monkeypatch):
+    """With groups, the first hard_fraction of each batch is groups of group_size images sharing a key."""
+    from cs231n import clip_dino_training as training
+
+    seen = []
+    real_tokenize = training.clip.tokenize
+    monkeypatch.setattr(training.clip, "tokenize", lambda texts: seen.append(list(texts)) or real_tokenize(texts))
+    n = 40
+    images = np.zeros((n, 8, 8, 3), dtype=np.uint8)
+    captions = [[f"image {i}"] for i in range(n)]
+    groups = [i % 5 for i in range(n)]  # 8 images per key
+    torch.manual_seed(0)
+    training.train_clip(tiny_clip.TinyCLIP(), images, captions, steps=2, batch_size=16, groups=groups,
+                        hard_fraction=0.5, group_size=4)
+    for texts in seen:
+        idx = [int(t.split()[1]) for t in texts]
+        assert len(idx) == 16 and len(set(idx)) == 16, f"train_clip: a batch repeats an image {idx}"
+        keys = [groups[i] for i in idx[:8]]
+        assert keys[:4] == [keys[0]] * 4 and keys[4:] == [keys[4]] * 4 and keys[0] != keys[4], \
+            f"train_clip: the hard half of the batch is not two groups of four sharing a key: {keys}"
+
+
+def test_train_dino_with_local_crops_runs():
+    from cs231n.clip_dino_training import train_dino
+
+    images = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3), dtype=np.uint8)
+    model, losses = train_dino(images, steps=2, batch_size=4, n_local=2)
+    assert len(losses) == 2 and all(np.isfinite(losses))
+    assert model.get_intermediate_layers(torch.rand(1, 3, 32, 32))[0].shape == (1, 65, 48)

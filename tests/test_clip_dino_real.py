@@ -252,6 +252,7 @@ def test_davis_without_tensorflow_datasets_names_the_install(monkeypatch):
         data.load_davis_video()
 
 
+@pytest.mark.slow
 def test_notebook_real_path(coco_server, stand_ins, monkeypatch, capsys):
     """The notebook's code cells (not the Colab cell) on the real branch: ViT-B/32 and ViT-S/8 from their
     seeded caches, the COCO images from 127.0.0.1, DAVIS through the stand-in tensorflow_datasets."""

@@ -151,13 +151,12 @@ def load_coco_images(verbose=True):
     Returns a dict: images (list of uint8 arrays (H, W, 3)), ids, labels (COCO categories),
     class_texts ("a photo of a <category>", one per image, in the same order) and captions.
     Raises OfflineError offline (CS231N_OFFLINE=1 included) and DownloadError when a download fails."""
+    if offline_forced():
+        raise OfflineError("Not using the COCO images because CS231N_OFFLINE=1; unset it to use them")
     folder = datasets_dir() / "coco_clip"
     images = []
     for image_id, _, _ in COCO_IMAGES:
         path = folder / f"{image_id:012d}.jpg"
-        if offline_forced():
-            raise OfflineError(f"Not downloading the COCO images because CS231N_OFFLINE=1; unset it to use them",
-                               url=COCO_IMAGE_URL.format(image_id))
         if not path.is_file():
             download(COCO_IMAGE_URL.format(image_id), path, desc=path.name, verify=_verify_jpeg)
         try:
