@@ -70,8 +70,9 @@ def _group_members(groups, group_size):
 
 
 def _augment(x, gen, scale=(0.4, 1.0), size=None):
-    """A DINO global view of each image of x (B, 3, 32, 32) in [0, 1]: a random crop of 40-100% of its
-    area resized back, a horizontal flip half of the time, and a random brightness and channel order."""
+    """A DINO view of each image of x (B, 3, 32, 32) in [0, 1]: a random crop of a fraction `scale` of its
+    area (40-100%: a global view) resized back (or to size x size: a local view), a horizontal flip half
+    of the time, and a random brightness and channel order."""
     B, _, H, W = x.shape
     side = (torch.empty(B).uniform_(*scale, generator=gen).sqrt() * H).round().long().clamp(min=2)
     out_h, out_w = (H, W) if size is None else (size, size)
