@@ -56,6 +56,9 @@ SCORED_FOLDERS = ("cs231n/checks/", "tests/", "tools/")
 # with its reason, after reading the function.
 REVIEWED_FUNCTIONS = {
     "cs231n/checks/__init__.py::rel_error": "the classic relative error of two arrays",
+    "tests/test_clip_dino_real.py::stand_ins":
+        "seeds the stand-in CLIP's weights (mean colours of the test's own images, word counts of the ten "
+        "captions) and a stand-in DINO checkpoint: test data for the real-data path, no blank's computation",
     "cs231n/checks/captioning.py::random_captioning_params": "random weights for the checks' small models",
     "cs231n/checks/captioning.py::reference_decode_step":
         "one step through torch.nn.RNNCell/LSTMCell (the library oracle) between the given embedding and "

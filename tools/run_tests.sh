@@ -49,10 +49,11 @@ check=$!
 trap 'kill "$check" 2>/dev/null || true; rm -f "$log"' EXIT
 
 echo "test: embedded data ready after ${SECONDS} s; unit tests, hidden tests, hygiene and notebooks on $workers worker(s)"
-# --dist loadgroup with the groups and order of tools/xdist_order.py: each notebook's cells in order on
-# one worker, the longest work handed out first, short independent tests last to fill the gaps.
+# --dist loadfile keeps each file, and so each notebook's cells in order, on one worker; the units and
+# their order come from tools/xdist_order.py: the longest handed out first, short independent tests
+# last to fill the gaps.
 status=0
-"$py" -m pytest assignment3 tests tests_hidden -n "$workers" --dist loadgroup --no-loadscope-reorder --durations=10 \
+"$py" -m pytest assignment3 tests tests_hidden -n "$workers" --dist loadfile --no-loadscope-reorder --durations=10 \
     --nbval-lax --nbval-current-env --nbval-cell-timeout=600 "$@" || status=$?
 
 check_status=0
