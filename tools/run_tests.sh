@@ -9,7 +9,8 @@ if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
     echo "Runs pytest over tests/ with the embedded data (offline); the progress report comes at the end."
     echo "In the instructor repository it also runs tests_hidden/ and assignment3/*.ipynb (nbval, lax mode)"
     echo "on every core (pytest-xdist, one notebook per worker, its cells in order), and beside them checks"
-    echo "the student edition (tools/check_student_edition.py)."
+    echo "the student edition (tools/check_student_edition.py). TEST_WORKERS=N sets the number of pytest"
+    echo "workers (default: one per core)."
     exit 0
 fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,7 +37,7 @@ if ! command -v bwrap >/dev/null; then
              "(sudo apt-get install bubblewrap)" >&2
     fi
 fi
-workers=$(nproc 2>/dev/null || echo 2)
+workers=${TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}
 # One pytest worker per core, and one thread per process (numpy, torch and the notebooks' kernels):
 # more threads than cores only makes them wait for each other.
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1

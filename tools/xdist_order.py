@@ -9,8 +9,8 @@ two things:
   fixtures are built once), except the files in SPLIT, whose tests share nothing costly and are
   handed out one by one;
 - their order (each worker's collection, which the controller follows): the units named in LONGEST
-  go out longest first, then everything else in collection order, then the split tests, which fill
-  the gaps at the end.
+  go out longest first (with two short units third and fourth, SHORT_SECOND), then everything else
+  in collection order, then the split tests, which fill the gaps at the end.
 
 Longest first matters because a run ends when its last worker does: with files handed out in
 xdist's default order (most tests first), a long notebook could start last and run alone.
@@ -35,6 +35,9 @@ LONGEST = {
     "assignment3/Transformer_Captioning.ipynb": 107,
     "assignment3/LSTM_Captioning.ipynb": 55,
 }
+# xdist hands each worker two units at the start: the two longest, then these two short ones, so that no
+# worker is committed to two long units while the other runs out of work.
+SHORT_SECOND = ["assignment3/collect_submission.ipynb", "tests/test_checks.py"]
 # Files of independent tests, each seconds to a minute: one unit per test.
 SPLIT = {"tests/test_classic_variants.py", "tests/test_progress.py"}
 
@@ -62,7 +65,10 @@ def pytest_xdist_make_scheduler(config, log):
 def pytest_collection_modifyitems(config, items):
     if not hasattr(config, "workerinput"):  # only an xdist worker's collection sets the order
         return
-    rank = {name: i for i, name in enumerate(sorted(LONGEST, key=LONGEST.get, reverse=True))}
+    longest = sorted(LONGEST, key=LONGEST.get, reverse=True)
+    present = {unit(item.nodeid) for item in items}
+    second = [name for name in SHORT_SECOND if name in present]
+    rank = {name: i for i, name in enumerate(longest[:2] + second + longest[2:])}
     first = {}
     for index, item in enumerate(items):
         first.setdefault(unit(item.nodeid), index)
