@@ -68,6 +68,8 @@ INSTRUCTOR_ONLY = [
     "grading/grader.toml",
     "tests/test_progress.py",  # plants loops and reports in copies of the package: slow for students
     "tests/test_mutants.py",
+    "tools/check_values.py",  # the make_*_check_values.py tools' shared comparison
+    "tests/test_check_values_tool.py",
     "tools/make_captioning_check_values.py",  # writes the captioning checks' stored values from the solutions
     "tests/test_captioning_check_values.py",  # torch references of the decoder and the Transformer's forward
     "tools/make_vision_check_values.py",  # writes the net-vis and style checks' stored values from the solutions

@@ -24,6 +24,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import check_values  # noqa: E402  (tools/: the comparison every make_*_check_values.py shares)
+
 CHECKS = REPO / "cs231n" / "checks"
 CAPTIONING_FILE = CHECKS / "captioning_values.npz"
 TRANSFORMER_FILE = CHECKS / "transformer_values.npz"
@@ -129,19 +131,9 @@ def transformer_values():
     return values
 
 
-def _differences(path, fresh, atol=1e-12):
+def _differences(path, fresh):
     """What differs between the committed file and fresh values: a list of lines (empty when equal)."""
-    if not path.exists():
-        return [f"{path.relative_to(REPO)} is missing"]
-    with np.load(path, allow_pickle=False) as stored:
-        keys = set(stored.files)
-        out = [f"{path.name}: {k} only in the committed file" for k in sorted(keys - set(fresh))]
-        out += [f"{path.name}: {k} missing from the committed file" for k in sorted(set(fresh) - keys)]
-        for k in sorted(keys & set(fresh)):
-            a, b = stored[k], fresh[k]
-            if a.shape != b.shape or a.dtype.kind != b.dtype.kind or not np.allclose(a, b, rtol=0, atol=atol):
-                out.append(f"{path.name}: {k} differs from what the solutions give")
-    return out
+    return check_values.differences(path, fresh, fix="run python tools/make_captioning_check_values.py")
 
 
 def _write(path, values):

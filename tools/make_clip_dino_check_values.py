@@ -19,6 +19,8 @@ import torch
 
 from cs231n.clip_dino import clip_contrastive_loss
 
+import check_values  # tools/: the comparison every make_*_check_values.py shares
+
 OUT = Path(__file__).resolve().parent.parent / "cs231n" / "checks" / "clip_dino_values.npz"
 
 
@@ -43,10 +45,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     values = compute()
     if args.check:
-        with np.load(OUT, allow_pickle=False) as stored:
-            bad = [k for k in values if k not in stored.files or not np.allclose(stored[k], values[k], rtol=1e-6, atol=1e-7)]
+        bad = check_values.differences(OUT, values, rtol=1e-6, atol=1e-7,
+                                       fix="run python tools/make_clip_dino_check_values.py")
         if bad:
-            print(f"{OUT.name} is out of date ({', '.join(bad)}): run python tools/make_clip_dino_check_values.py")
+            print(f"{OUT.name} is out of date ({'; '.join(bad)}): run python tools/make_clip_dino_check_values.py")
             return 1
         print(f"{OUT.name} matches the solution")
         return 0

@@ -32,6 +32,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import check_values  # noqa: E402  (tools/: the comparison every make_*_check_values.py shares)
+
 from cs231n.checks.simclr import VALUES_FILE, TinySimCLR, tiny_model  # noqa: E402
 from cs231n.simclr.contrastive_loss import simclr_loss_vectorized  # noqa: E402
 from cs231n.simclr.utils import train  # noqa: E402
@@ -114,14 +116,9 @@ def simclr_values():
 
 
 def differences(path, fresh):
-    """Keys whose committed values differ from fresh ones (beyond 1e-12 relative), or are missing."""
-    if not path.exists():
-        return ["(missing: run python tools/make_simclr_check_values.py)"]
-    with np.load(path) as old:
-        keys = set(old.files) | set(fresh)
-        return sorted(k for k in keys if k not in old.files or k not in fresh
-                      or old[k].shape != np.shape(fresh[k])
-                      or not np.allclose(old[k], fresh[k], rtol=1e-12, atol=1e-14))
+    """What differs between the committed file and fresh values (beyond 1e-12 relative): a list of lines."""
+    return check_values.differences(path, fresh, rtol=1e-12, atol=1e-14,
+                                    fix="run python tools/make_simclr_check_values.py")
 
 
 def main(argv=None):

@@ -27,6 +27,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import check_values  # noqa: E402  (tools/: the comparison every make_*_check_values.py shares)
+
 from cs231n import net_visualization_pytorch as nv  # noqa: E402
 from cs231n import style_transfer_pytorch as st  # noqa: E402
 from cs231n.checks.net_visualization import EXPECTED_FILE as NV_FILE  # noqa: E402
@@ -121,12 +123,9 @@ FILES = {ST_FILE: style_transfer_values, NV_FILE: net_visualization_values}
 
 
 def differences(path, fresh):
-    """Keys whose committed values differ from fresh ones (beyond 1e-12 relative), or are missing."""
-    with np.load(path) as old:
-        keys = set(old.files) | set(fresh)
-        return sorted(k for k in keys if k not in old.files or k not in fresh
-                      or old[k].shape != np.shape(fresh[k])
-                      or not np.allclose(old[k], fresh[k], rtol=1e-12, atol=1e-14))
+    """What differs between the committed file and fresh values (beyond 1e-12 relative): a list of lines."""
+    return check_values.differences(path, fresh, rtol=1e-12, atol=1e-14,
+                                    fix="run python tools/make_vision_check_values.py")
 
 
 def main(argv=None):
@@ -138,7 +137,7 @@ def main(argv=None):
     for path, make in FILES.items():
         fresh = make()
         if args.check:
-            bad = differences(path, fresh) if path.exists() else ["(file missing)"]
+            bad = differences(path, fresh)
             print(f"{path.relative_to(ROOT)}: {'differs in ' + ', '.join(bad) if bad else 'up to date'}")
             status |= bool(bad)
         else:

@@ -23,6 +23,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import check_values  # noqa: E402  (tools/: the comparison every make_*_check_values.py shares)
+
 VIT_FILE = REPO / "cs231n" / "checks" / "vit_values.npz"
 # Small enough to store (about 9,000 parameters), deep enough that a layer missed shows: 16 patches of 4x4.
 VIT_CASE = {"img_size": 16, "patch_size": 4, "in_channels": 3, "embed_dim": 16, "num_layers": 2, "num_heads": 2,
@@ -53,19 +55,9 @@ def vit_values():
     return values
 
 
-def differences(path, fresh, atol=1e-12):
+def differences(path, fresh):
     """What differs between the committed file and fresh values: a list of lines (empty when equal)."""
-    if not path.exists():
-        return [f"{path.relative_to(REPO)} is missing: run python tools/make_vit_check_values.py"]
-    with np.load(path, allow_pickle=False) as stored:
-        keys = set(stored.files)
-        out = [f"{path.name}: {k} only in the committed file" for k in sorted(keys - set(fresh))]
-        out += [f"{path.name}: {k} missing from the committed file" for k in sorted(set(fresh) - keys)]
-        for k in sorted(keys & set(fresh)):
-            a, b = stored[k], fresh[k]
-            if a.shape != b.shape or a.dtype.kind != b.dtype.kind or not np.allclose(a, b, rtol=0, atol=atol):
-                out.append(f"{path.name}: {k} differs from what the solution gives")
-    return out
+    return check_values.differences(path, fresh, fix="run python tools/make_vit_check_values.py")
 
 
 def main(argv=None):
