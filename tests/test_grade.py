@@ -18,6 +18,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -309,6 +310,29 @@ def test_a_notebook_without_cases_scores_nothing_and_says_why(tiny, sandbox, tmp
     results = grade.grade(_zip(tmp_path / "s.zip", SOLUTION), kit, sandbox)
     assert _scores(results)["Q2: half"] == 0
     assert "not graded automatically" in _scores_text(results, "Q2: half")
+
+
+def test_one_run_grades_every_notebook_and_each_case_starts_from_the_same_random_state(tiny, sandbox, tmp_path):
+    """Q and Q2 share one sandbox run; what Q's functions draw from the random generators does not
+    change the draws of Q2's half, and a crash in Q leaves Q2 to a fresh run with the same outputs."""
+    draws = "import numpy as np\n\n\ndef half(x):\n    return x / 2 + np.random.rand(*np.shape(x))\n"
+    runs = {}
+    for label, double in [("quiet", "return 2 * x"), ("greedy", "np.random.rand(1000)\n    return 2 * x"),
+                          ("crash", "import os\n    os._exit(3)")]:
+        package = _write_package(tmp_path / label, {"cs231n/mod.py": "import numpy as np\n\n\n" + _module(
+            {"double": double, "triple": "return 3 * x"}), "cs231n/other.py": draws})
+        log = []
+        runs[label] = (grade.run_notebooks(sandbox, tiny, ["Q", "Q2"], package, tmp_path / f"work-{label}", log=log), log)
+    (quiet, quiet_log), (greedy, _), (crash, crash_log) = runs["quiet"], runs["greedy"], runs["crash"]
+    assert len(quiet_log) == 1 and quiet_log[0].startswith("--- Q, Q2 run 1: exit 0"), quiet_log
+    half = quiet["Q2"][0]["half"][0]
+    assert half and all(not k.endswith("__error__") for k in half), half
+    for other in (greedy, crash):
+        assert other["Q2"][0]["half"][0].keys() == half.keys()
+        for key, value in half.items():
+            np.testing.assert_array_equal(other["Q2"][0]["half"][0][key], value)
+    assert "ended before" in crash["Q"][1]["double"] and crash["Q"][0]["triple"][1] is None
+    assert len(crash_log) == 2 and crash_log[1].startswith("--- Q, Q2 run 2"), crash_log
 
 
 def test_seccomp_filter_refuses_memfd_in_the_sandbox(sandbox, tmp_path):

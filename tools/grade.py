@@ -136,6 +136,7 @@ def finish_kit(dest, solutions, sandbox=None, log=print):
     (dest / "expected").mkdir(exist_ok=True)
     sandbox = sandbox or Sandbox.find(unconfined=False)
     points = load_toml(dest / "points.toml")
+    plans = {}
     for name in points:
         cases = load_cases(dest, name)
         if cases is None:
@@ -144,12 +145,15 @@ def finish_kit(dest, solutions, sandbox=None, log=print):
         np.savez(dest / "inputs" / f"{name}.npz", **inputs)
         (dest / "inputs" / f"{name}.json").write_text(json.dumps({"plan": plan, "tolerances": tolerances,
                                                                    "preload": getattr(cases, "PRELOAD", ["torch"])}))
-        # The expected outputs: the same runner on the instructor's own package.
-        work = Path(tempfile.mkdtemp(prefix="expected-"))
-        try:
-            outputs, problems = run_notebook(sandbox, dest, name, solutions, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        plans[name] = plan
+    # The expected outputs: the same runner on the instructor's own package, all notebooks in one run.
+    work = Path(tempfile.mkdtemp(prefix="expected-"))
+    try:
+        runs = run_notebooks(sandbox, dest, list(plans), solutions, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for name, plan in plans.items():
+        outputs, problems = runs[name]
         expected = {}
         for entry in plan:
             arrays, problem = outputs.get(entry["function"], ({}, problems.get(entry["function"], "no output")))
@@ -505,28 +509,38 @@ def _dir_bytes(folder):
     return total
 
 
-def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
-    """Run the notebook's plan on `package` (a cs231n folder) in the sandbox.
+def run_notebooks(sandbox, kit, names, package, work, memory_mb=4096, log=None):
+    """Run the plans of the notebooks `names` on `package` (a cs231n folder) in ONE sandbox: python,
+    numpy and torch start once for all of them. A function that crashes the run or runs past its
+    budget fails, and the functions after it get a fresh sandbox.
 
-    Returns ({function: (arrays, problem)}, {function: problem}) where arrays are the outputs read
-    back (allow_pickle=False) and problem says why a function has none (timed out, crashed)."""
-    spec = json.loads((Path(kit) / "inputs" / f"{name}.json").read_text())
-    plan = spec["plan"]
-    drivers = Path(kit) / "base" / "drivers" / f"{load_cases(kit, name).DRIVERS}.py"
-    results, problems = {}, {}
-    remaining = list(plan)
+    Returns {name: ({function: (arrays, problem)}, {function: problem})} where arrays are the outputs
+    read back (allow_pickle=False) and problem says why a function has none (timed out, crashed)."""
+    kit = Path(kit)
+    plan, preload, files = [], [], {}
+    for name in names:
+        spec = json.loads((kit / "inputs" / f"{name}.json").read_text())
+        drivers = load_cases(kit, name).DRIVERS
+        files[f"inputs/{name}.npz"] = kit / "inputs" / f"{name}.npz"
+        files[f"drivers/{drivers}.py"] = kit / "base" / "drivers" / f"{drivers}.py"
+        preload += [m for m in spec.get("preload", []) if m not in preload]
+        for e in spec["plan"]:
+            plan.append({**e, "notebook": name, "index": len(plan), "inputs": name, "drivers": drivers})
+    results = {name: ({}, {}) for name in names}
+    remaining = plan
     attempt = 0
     while remaining:
         attempt += 1
-        run = Path(work) / f"{name}-{attempt}"
+        run = Path(work) / f"run-{attempt}"
         (run / "in").mkdir(parents=True)
         (run / "out").mkdir()
         shutil.copytree(package, run / "in" / "pkg" / "cs231n", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy2(Path(kit) / "base" / "runner.py", run / "in" / "runner.py")
-        shutil.copy2(drivers, run / "in" / "drivers.py")
-        shutil.copy2(Path(kit) / "inputs" / f"{name}.npz", run / "in" / "inputs.npz")
-        (run / "in" / "plan.json").write_text(json.dumps({"preload": spec.get("preload", []), "functions": [
-            {k: e[k] for k in ("index", "function", "driver", "cases")} for e in remaining]}))
+        shutil.copy2(kit / "base" / "runner.py", run / "in" / "runner.py")
+        for rel, source in files.items():
+            (run / "in" / rel).parent.mkdir(exist_ok=True)
+            shutil.copy2(source, run / "in" / rel)
+        (run / "in" / "plan.json").write_text(json.dumps({"preload": preload, "functions": [
+            {k: e[k] for k in ("index", "function", "driver", "cases", "inputs", "drivers")} for e in remaining]}))
         for p in [run, run / "in", *(run / "in").rglob("*")]:
             p.chmod(0o755 if p.is_dir() else 0o644)
         (run / "out").chmod(0o777)
@@ -536,7 +550,7 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
         argv = [sandbox.python, "-I", "-B", "-c",
                 "import sys; sys.path[:0] = [sys.argv[1] + '/in/pkg']; sys.argv = sys.argv[1:]; "
                 "exec(open(sys.argv[0] + '/in/runner.py').read())",
-                root, f"{root}/in/plan.json", f"{root}/in/inputs.npz", f"{root}/in/drivers.py", f"{root}/out"]
+                root, f"{root}/in/plan.json", f"{root}/in/inputs", f"{root}/in/drivers", f"{root}/out"]
         tail = _Tail()
         proc, cgroup = sandbox.start(run, argv, memory_mb, tail)
         started = time.monotonic()
@@ -575,8 +589,9 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
             if cgroup is not None:
                 cgroup.remove()
         if log is not None:
-            log.append(f"--- {name} run {attempt}: exit {proc.returncode}, {now - started:.1f} s, peak memory "
-                       f"{peak if peak is not None else '?'} MB\n{tail.text()}")
+            log.append(f"--- {', '.join(dict.fromkeys(e['notebook'] for e in remaining))} run {attempt}: exit "
+                       f"{proc.returncode}, {now - started:.1f} s, peak memory {peak if peak is not None else '?'} MB\n"
+                       f"{tail.text()}")
         done = []
         for entry in remaining:
             path = run / "out" / f"{entry['index']}.npz"
@@ -585,7 +600,7 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
                 if arrays is not None:
                     seen[entry["index"]] = arrays
             if entry["index"] in seen:
-                results[entry["function"]] = (seen[entry["index"]], None)
+                results[entry["notebook"]][0][entry["function"]] = (seen[entry["index"]], None)
                 done.append(entry)
         left = [e for e in remaining if e not in done]
         if not left:
@@ -595,11 +610,12 @@ def run_notebook(sandbox, kit, name, package, work, memory_mb=4096, log=None):
             code = proc.returncode
             stopped = ("the run ended before this function's outputs were written (exit status "
                        f"{code}{': killed, out of memory?' if code in (-9, 137) else ''}; sys.exit, os._exit, a crash?)")
+        outputs, problems = results[first["notebook"]]
         problems[first["function"]] = stopped
-        results[first["function"]] = ({}, stopped)
+        outputs[first["function"]] = ({}, stopped)
         remaining = left[1:]  # the others get a fresh sandbox
         shutil.rmtree(run, ignore_errors=True)
-    return results, problems
+    return results
 
 
 def read_outputs(path, max_member=MAX_WRITE_BYTES):
@@ -878,6 +894,17 @@ def grade(submission, kit, sandbox, questions=None, automatic=None, log=None):
         for rel in modules_allowed:
             if rel in files and rel not in broken:
                 (work / rel).write_bytes(files[rel])
+        graded = [name for name in names if (kit / "inputs" / f"{name}.json").exists()]
+        try:  # every graded notebook in one sandbox run
+            runs = run_notebooks(sandbox, kit, graded, package, work / "runs",
+                                 max((points[name].get("memory_mb", 4096) for name in graded), default=4096), log)
+        except Exception as e:  # noqa: BLE001  (the grader's own failure: say so, grade the rest)
+            why = f"the grader could not run the cases ({type(e).__name__}: {e})"
+            runs = {name: ({}, {}) for name in graded}
+            for name in graded:
+                for entry in json.loads((kit / "inputs" / f"{name}.json").read_text())["plan"]:
+                    runs[name][0][entry["function"]] = ({}, why)
+            notes.append(f"grader error: {traceback.format_exc(limit=2)}")
         for name in names:
             table = points[name]
             functions = table.get("functions", {})
@@ -894,11 +921,7 @@ def grade(submission, kit, sandbox, questions=None, automatic=None, log=None):
             plan = {e["function"]: e for e in spec["plan"]}
             with np.load(kit / "expected" / f"{name}.npz", allow_pickle=False) as data:
                 expected = {k: data[k] for k in data.files}
-            try:
-                outputs, _ = run_notebook(sandbox, kit, name, package, work / "runs", table.get("memory_mb", 4096), log)
-            except Exception as e:  # noqa: BLE001  (the grader's own failure: say so, grade the rest)
-                outputs = {f: ({}, f"the grader could not run the cases ({type(e).__name__}: {e})") for f in plan}
-                notes.append(f"{name}: grader error: {traceback.format_exc(limit=2)}")
+            outputs, _ = runs[name]
             for function, pts in functions.items():
                 entry = plan.get(function)
                 if entry is None:
