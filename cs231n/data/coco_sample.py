@@ -22,6 +22,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import torch
 from tqdm.auto import tqdm
 
 from cs231n.data import scenes
@@ -108,12 +109,19 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
                              image_idxs=np.array(image_idxs, dtype=np.int32))
 
     labels = {s: _labels(splits[s]["scenes"]) for s in splits}
-    model, val_acc = scene_net.train_scene_net(splits["train"]["images"], labels["train"],
-                                               splits["val"]["images"], labels["val"], HEAD_SIZES,
-                                               epochs=epochs, seed=seed, progress=progress)
+    # One thread: torch's sums depend on how many threads share them, and three epochs of training
+    # turn those last-bit differences into another network, so a machine with more cores would get
+    # another sample (and other numbers in the captioning notebooks).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model, val_acc = scene_net.train_scene_net(splits["train"]["images"], labels["train"],
+                                                   splits["val"]["images"], labels["val"], HEAD_SIZES,
+                                                   epochs=epochs, seed=seed, progress=progress)
+        feats = {s: scene_net.embed_images(model, splits[s]["images"]) for s in splits}
+    finally:
+        torch.set_num_threads(threads)
     scene_net.save_scene_net(model, tmp / SCENE_NET_FILE, scenes.CLASS_NAMES, val_acc)
-
-    feats = {s: scene_net.embed_images(model, splits[s]["images"]) for s in splits}
     mean, components = fit_pca(feats["train"], PCA_DIM)
     with h5py.File(tmp / SAMPLE_FILES["captions"], "w") as f:
         for s in splits:
@@ -160,8 +168,11 @@ def encode_caption(text, word_to_idx):
 
 def fit_pca(x, dim):
     """Mean (D,) and the top `dim` principal directions (dim, D) of the rows of x, via the SVD."""
+    from threadpoolctl import threadpool_limits
+
     mean = x.mean(axis=0)
-    _, _, vt = np.linalg.svd((x - mean).astype(np.float64), full_matrices=False)
+    with threadpool_limits(1):  # as the training above: the same directions on any number of cores
+        _, _, vt = np.linalg.svd((x - mean).astype(np.float64), full_matrices=False)
     if vt.shape[0] < dim:
         raise ValueError(f"PCA to {dim} dimensions needs at least {dim} samples and features, got {x.shape}")
     return mean, vt[:dim].astype(np.float32)
