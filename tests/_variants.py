@@ -64,21 +64,23 @@ def package_with(replacements, dest):
     return dest
 
 
-def _env(root):
+def _env(root, extra=None):
     env = dict(os.environ)
     env.update(PYTHONPATH=str(root), CS231N_DATASETS=os.environ.get("CS231N_DATASETS", str(REPO / "datasets")),
                CS231N_OFFLINE="1", CS231N_COCO="sample", MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+    env.update(extra or {})
     return env
 
 
-def run_pytest(root, targets, timeout=600, first_failure=False):
+def run_pytest(root, targets, timeout=600, first_failure=False, env=None):
     """Run pytest on repository test files (paths relative to the repository) against the copy in root.
 
     first_failure: stop at the first failing test (-x), for a variant that must fail: one failure
-    is the verdict. Returns (passed, output)."""
+    is the verdict. env: more environment variables for the run (CS231N_PROGRESS_JSON, to keep the
+    progress report's record). Returns (passed, output)."""
     args = [*[str(REPO / t) for t in targets], "-q", "--tb=short", "--no-progress", "-p", "no:cacheprovider",
             "-p", "no:nbval", "-p", "no:xdist", "-m", "not notebook", *(["-x"] if first_failure else [])]
-    return _run_forked(_pytest_child, (args,), root, root, f"pytest {' '.join(targets)}", timeout)
+    return _run_forked(_pytest_child, (args,), root, root, f"pytest {' '.join(targets)}", timeout, env)
 
 
 def _run_cells(notebook, tags, skip=()):
@@ -134,12 +136,12 @@ def _checks_child(root, cwd, env, out_path, notebook, tags, skip):
         sys.stderr.flush()
 
 
-def _run_forked(target, args, root, cwd, what, timeout):
+def _run_forked(target, args, root, cwd, what, timeout, env=None):
     """Run target(root, cwd, env, log, *args) in a process forked from the warm server.
 
     Returns (passed, output); raises subprocess.TimeoutExpired after timeout seconds."""
     out_path = Path(root) / "_run.log"
-    child = _warm_server().Process(target=target, args=(str(root), str(cwd), _env(root), str(out_path), *args))
+    child = _warm_server().Process(target=target, args=(str(root), str(cwd), _env(root, env), str(out_path), *args))
     child.start()
     child.join(timeout)
     if child.exitcode is None:

@@ -421,12 +421,14 @@ AGREEMENT_TESTS = ["tests/test_rnn_layers.py", "tests/test_captioning_rnn.py", "
 
 
 def _local_verdicts(root, tmp_path, label):
+    """The progress report's verdicts of `make test`'s tests run against the package in root, in a
+    process forked from tests/_variants.py's warm server (torch already imported)."""
+    from _variants import run_pytest
+
     record = tmp_path / f"{label}.json"
-    env = {**os.environ, "PYTHONPATH": str(root), "CS231N_OFFLINE": "1", "CS231N_COCO": "sample", "MPLBACKEND": "Agg",
-           "PYTHONDONTWRITEBYTECODE": "1", "CS231N_PROGRESS_JSON": str(record), "OMP_NUM_THREADS": "1"}
-    subprocess.run([sys.executable, "-m", "pytest", *(str(REPO / t) for t in AGREEMENT_TESTS), "-q", "-p",
-                    "no:cacheprovider", "-p", "no:nbval", "--no-progress"],
-                   cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    _, output = run_pytest(root, AGREEMENT_TESTS, timeout=900,
+                           env={"CS231N_PROGRESS_JSON": str(record), "OMP_NUM_THREADS": "1"})
+    assert record.exists(), f"{label}: the tests kept no progress record:\n{output}"
     rows = json.loads(record.read_text())["functions"]
     return {r["function"]: r["status"] == "passing" for r in rows if r["notebook"] in AGREEMENT}
 
