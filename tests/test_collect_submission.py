@@ -22,10 +22,11 @@ def _assignment(root, ran=True):
     (root / "cs231n" / "mod.py").write_text(f"def f(x):\n    {START_MARKER}\n    return x\n    {END_MARKER}\n")
     (root / "assignment3").mkdir()
     for name in collect_submission.NOTEBOOKS:
-        code = {"cell_type": "code", "metadata": {}, "source": ["print('hello from " + name + "')"],
+        stem = name.rsplit(".", 1)[0]  # cell ids, as nbformat 4.5 asks (JupyterLab writes them)
+        code = {"id": f"{stem}-code", "cell_type": "code", "metadata": {}, "source": ["print('hello from " + name + "')"],
                 "execution_count": 1 if ran else None,
                 "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"hello from {name}\n"]}] if ran else []}
-        md = {"cell_type": "markdown", "metadata": {}, "source": [ANSWER]}
+        md = {"id": f"{stem}-answer", "cell_type": "markdown", "metadata": {}, "source": [ANSWER]}
         nb = {"cells": [code, md], "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                "language": "python"}},
               "nbformat": 4, "nbformat_minor": 5}

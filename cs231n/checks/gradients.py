@@ -33,5 +33,5 @@ def tolerance_for(*results, float64=1e-9, float32=1e-4):
 def scaled_error(actual, expected):
     """max |actual - expected| / max |expected|: an error relative to the size of the whole array, which
     float32 rounding keeps small even where single elements are close to zero."""
-    actual, expected = torch.as_tensor(actual).double(), torch.as_tensor(expected).double()
+    actual, expected = torch.as_tensor(actual).detach().double(), torch.as_tensor(expected).detach().double()
     return float((actual - expected).abs().max() / expected.abs().max().clamp_min(1e-300))
