@@ -9,7 +9,7 @@ help:
 	@echo "make lab      set up (venv, packages, real data) and open JupyterLab in assignment3/"
 	@echo "make test     set up the venv, then run the tests on the embedded data (no download);"
 	@echo "              the report at the end lists each function, its status and points"
-	@echo "make setup    create .venv and install requirements.txt and the cs231n package"
+	@echo "make setup    create .venv, install requirements.txt and the cs231n package, build the embedded COCO sample"
 	@echo "make data     fetch the real data of every notebook (embedded stand-ins where offline)"
 	@echo "make submit   students: zip the files you changed, and write the PDF of your notebooks"
 	@echo "make help     this list"
