@@ -23,6 +23,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from _notebook import exec_cell
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -92,10 +94,8 @@ def _run_cells(notebook, tags, skip=()):
         cell_tags = set(cell.get("metadata", {}).get("tags", []))
         if cell["cell_type"] != "code" or not set(tags) & cell_tags or set(skip) & cell_tags:
             continue
-        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
         print(f"--- cell {i}", flush=True)
-        exec(compile(src, f"{notebook}[cell {i}]", "exec"), ns)
+        exec_cell(cell, ns, f"{notebook}[cell {i}]")
         ran += 1
     print(f"ran {ran} cells", flush=True)
 

@@ -16,7 +16,6 @@ the student's functions in the right order.
 """
 
 import io
-import json
 import sys
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from cs231n import clip_dino
 from cs231n.data import clip_dino as data
 from cs231n.data.download import DownloadError, OfflineError
 from cs231n.models import tiny_clip
+from _notebook import code_cells, exec_cells
 
 pytestmark = pytest.mark.usefixtures("local_network", "one_torch_thread")
 
@@ -261,12 +261,7 @@ def test_notebook_real_path(coco_server, stand_ins, monkeypatch, capsys):
     matplotlib.use("Agg")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = ROOT / "assignment3" / "CLIP_DINO.ipynb"
-    cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"][1:]
-    ns = {"__name__": "__main__"}
-    for cell in cells:
-        source = "".join(cell["source"])
-        exec(compile("\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%")),
-                     notebook.name, "exec"), ns)
+    ns = exec_cells(notebook, code_cells(notebook)[1:])
     out = capsys.readouterr().out
     assert (ns["CLIP_SOURCE"], ns["DINO_SOURCE"]) == ("ViT-B/32", "ViT-S/8"), f"the notebook took:\n{out}"
     for check in ("zero-shot labels of the COCO images: 10 of 10 right", "retrieval of each COCO image by its caption: 10 of 10",

@@ -29,6 +29,7 @@ from cs231n.data import net_visualization as netvis_data
 from cs231n.checks.net_visualization import CallLimit
 from cs231n.data.download import DownloadError, OfflineError
 from cs231n.data.pretrained import load_squeezenet
+from _notebook import code_cells, exec_cells
 
 WEIGHTS = SqueezeNet1_1_Weights.IMAGENET1K_V1
 WEIGHTS_FILE = Path(urllib.parse.urlparse(WEIGHTS.url).path).name
@@ -239,7 +240,6 @@ def test_weights_failure_gives_one_line_and_the_embedded_default(failure, error,
 def test_notebook_real_path_check_cells_run_on_squeezenet(checkpoints, tmp_path, monkeypatch, capsys):
     """The notebook's set-up cells, its checks that hold for any weights (saliency, the update step,
     Grad-CAM) and their plots on the real path; fooling and class visualization need trained weights."""
-    import json
 
     monkeypatch.setenv("MPLBACKEND", "Agg")
     import matplotlib
@@ -252,15 +252,10 @@ def test_notebook_real_path_check_cells_run_on_squeezenet(checkpoints, tmp_path,
              y=np.array([1, 2, 3, 4, 5]), label_map=np.array({i: f"class {i}" for i in range(1000)}))
 
     notebook = Path(__file__).resolve().parent.parent / "assignment3" / "Network_Visualization.ipynb"
-    cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
     wanted = ("load_model_and_images(", "IMG_SIZE = ", "compute_saliency_maps(X", "update_step_geometry(", "grad_cam(X")
-    chosen = [c for c in cells if any(w in "".join(c["source"]) for w in wanted)]
+    chosen = [c for c in code_cells(notebook) if any(w in "".join(c["source"]) for w in wanted)]
     assert len(chosen) == 5, f"test set-up: expected 5 cells of the notebook, found {len(chosen)}"
-    ns = {"__name__": "__main__"}
-    for cell in chosen:
-        source = "".join(cell["source"])
-        exec(compile("\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%")),
-                     notebook.name, "exec"), ns)
+    ns = exec_cells(notebook, chosen)
     out = capsys.readouterr().out
     assert ns["source"] == "imagenet" and ns["IMG_SIZE"] == 224, f"the notebook took the {ns['source']} path:\n{out}"
     for check in ("compute_saliency_maps vs stored maps", "class_visualization_update_step direction",
