@@ -82,7 +82,16 @@ def run_pytest(root, targets, timeout=600, first_failure=False, env=None):
     progress report's record). Returns (passed, output)."""
     args = [*[str(REPO / t) for t in targets], "-q", "--tb=short", "--no-progress", "-p", "no:cacheprovider",
             "-p", "no:nbval", "-p", "no:xdist", "-m", "not notebook", *(["-x"] if first_failure else [])]
-    return _run_forked(_pytest_child, (args,), root, root, f"pytest {' '.join(targets)}", timeout, env)
+    code, output = pytest_main(root, args, timeout=timeout, env=env)
+    return code == 0, output[-9000:]
+
+
+def pytest_main(root, args, cwd=None, timeout=600, env=None):
+    """pytest.main(args) in a process forked from the warm server, `import cs231n` finding the copy in
+    root; cwd: the working directory (default root). Nothing is added to args, so the run is what
+    `python -m pytest ARGS` would be, without the imports. Returns (exit code, stdout and stderr)."""
+    what = f"pytest {' '.join(map(str, args))}"
+    return _run_forked(_pytest_child, (list(args),), root, cwd or root, what, timeout, env)
 
 
 def _run_cells(notebook, tags, skip=()):
@@ -113,6 +122,12 @@ def _become_a_run_against(root, cwd, env, out_path):
     os.chdir(cwd)
     sys.path.insert(0, str(root))  # before the editable install's finder: `import cs231n` finds the copy
     sys.dont_write_bytecode = True
+    # The server preloaded this file and tests/_notebook.py: a run of another tests/ folder (a student
+    # edition's) imports its own.
+    helpers = [n for n, m in sys.modules.items()
+               if Path(getattr(m, "__file__", None) or "/").parent == REPO / "tests"]
+    for name in helpers:
+        del sys.modules[name]
 
 
 def _pytest_child(root, cwd, env, out_path, args):
@@ -139,7 +154,7 @@ def _checks_child(root, cwd, env, out_path, notebook, tags, skip):
 def _run_forked(target, args, root, cwd, what, timeout, env=None):
     """Run target(root, cwd, env, log, *args) in a process forked from the warm server.
 
-    Returns (passed, output); raises subprocess.TimeoutExpired after timeout seconds."""
+    Returns (exit code, output); raises subprocess.TimeoutExpired after timeout seconds."""
     out_path = Path(root) / "_run.log"
     child = _warm_server().Process(target=target, args=(str(root), str(cwd), _env(root, env), str(out_path), *args))
     child.start()
@@ -149,7 +164,7 @@ def _run_forked(target, args, root, cwd, what, timeout, env=None):
         child.join()
         raise subprocess.TimeoutExpired(what, timeout)
     output = out_path.read_text(errors="replace") if out_path.exists() else ""
-    return child.exitcode == 0, output[-9000:]
+    return child.exitcode, output
 
 
 _server = None
@@ -174,5 +189,6 @@ def run_notebook_checks(root, notebook, tags=("setup", "check"), skip=(), timeou
 
     The notebook's own folder is the working directory, as in JupyterLab. Returns (passed, output)."""
     nb_path = REPO / "assignment3" / notebook
-    return _run_forked(_checks_child, (str(nb_path), tuple(tags), tuple(skip)), root, nb_path.parent,
-                       f"notebook checks of {notebook}", timeout)
+    code, output = _run_forked(_checks_child, (str(nb_path), tuple(tags), tuple(skip)), root, nb_path.parent,
+                               f"notebook checks of {notebook}", timeout)
+    return code == 0, output[-9000:]

@@ -1,14 +1,15 @@
 """The progress report that ends `make test`, and the time limit on every test (tools/progress.py).
 
-Each test runs pytest in a fresh process on a temporary copy of the package in which some functions
-are replaced (tests/_variants.py), so the checkout is never touched. Instructor-only."""
+Each test runs pytest in a new process (forked from tests/_variants.py's server, which has imported
+torch already) on a temporary copy of the package in which some functions are replaced, so the
+checkout is never touched. Instructor-only."""
 
 import os
 import re
 import subprocess
 import sys
 
-from _variants import REPO, package_with
+from _variants import REPO, package_with, pytest_main
 from markers import END_MARKER as END
 from markers import START_MARKER as START
 
@@ -30,11 +31,10 @@ ENDLESS_FOOLING = f'''def make_fooling_image(X, target_y, model, learning_rate=1
 
 
 def _pytest(root, test_file, *args, timeout=300):
-    env = {**os.environ, "PYTHONPATH": str(root), "CS231N_OFFLINE": "1", "MPLBACKEND": "Agg",
-           "PYTHONDONTWRITEBYTECODE": "1"}
-    cmd = [sys.executable, "-m", "pytest", str(REPO / "tests" / test_file), "-q", "--tb=short",
-           "-p", "no:cacheprovider", "-p", "no:nbval", *args]
-    return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
+    """`python -m pytest tests/TEST_FILE ARGS` against the copy in root, forked from the warm server."""
+    code, output = pytest_main(root, [str(REPO / "tests" / test_file), "-q", "--tb=short", "-p", "no:cacheprovider",
+                                      "-p", "no:nbval", *args], timeout=timeout)
+    return subprocess.CompletedProcess(args, code, output)
 
 
 def test_report_lists_each_function_with_its_status_and_points_after_pytest_output(tmp_path):

@@ -5,9 +5,10 @@ set -euo pipefail
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
     echo "Usage: bash tools/setup_venv.sh [VENV_DIR]   (default .venv)"
     echo "Creates VENV_DIR with python3 if missing, installs requirements.txt and cs231n in editable mode."
-    echo "While pip installs the notebook tools (Jupyter, pytest: on one core), the other core compiles"
-    echo "the installed modules and builds the embedded COCO sample that make test and the captioning"
-    echo "notebooks use offline (setup_coco.sh --sample; nothing happens when it is already in place)."
+    echo "It installs with uv (from PyPI, into the venv; it reads pip's package sources through"
+    echo "tools/uv_args.py), or with pip where uv cannot be had. Beside the installation it builds the"
+    echo "embedded COCO sample that make test and the captioning notebooks use offline (setup_coco.sh"
+    echo "--sample; nothing happens when it is already in place), and compiles the installed modules."
     exit 0
 fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,50 +21,67 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 
 pip_install() {
-    # pip compiles every installed module on one core; compileall (below) does the same on every core.
+    # (--no-compile: tools/compile_imports.py compiles what the course imports, below)
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile "$@" \
         2> >(grep -v "^WARNING: Location" >&2)
 }
-compile_site() {
-    # Some packages ship files that are not meant to compile (templates, old test data), as with pip: not an error.
-    "$venv/bin/python" -m compileall -q -j "$1" "$site" >/dev/null 2>&1 || true
+# uv installs on every core (torch and Jupyter in seconds, where pip on one core takes minutes). It is a
+# package on PyPI itself; where pip cannot get it, or it fails, pip installs instead, and says so.
+uv=
+uv_opts=()
+if "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv>=0.8,<1" 2>/dev/null \
+        && [[ -x "$venv/bin/uv" ]]; then
+    uv="$venv/bin/uv"
+    # uv does not read pip's configuration (a local mirror, a wheel folder, constraints): carry it over.
+    while read -r arg; do
+        if [[ "$arg" == SSL_CERT_FILE=* ]]; then export "${arg?}"; elif [[ -n "$arg" ]]; then uv_opts+=("$arg"); fi
+    done < <("$venv/bin/python" tools/uv_args.py)
+else
+    echo "setup: pip could not install uv, so pip installs everything (on one core: a few minutes)"
+fi
+install() {
+    if [[ -n "$uv" ]]; then
+        "$uv" pip install --quiet --python "$venv/bin/python" ${uv_opts[@]+"${uv_opts[@]}"} "$@" && return 0
+        echo "setup: uv could not install $* (its message is above); pip tries instead, more slowly" >&2
+        uv=
+    fi
+    pip_install "$@"
 }
+
+log=$(mktemp)
+sample=
+trap 'if [[ -n "$sample" ]]; then kill "$sample" 2>/dev/null || true; fi; rm -f "$log"' EXIT
 
 # First torch and what the embedded data is built with, as requirements.txt pins or bounds them.
 core=()
 while read -r line; do core+=("$line"); done < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' requirements.txt \
     | grep -iE '^(torch|torchvision|numpy|h5py|pillow|tqdm)([<>=!~ ;]|$)')
-echo "setup: installing torch into $venv (it is large: the first time takes a few minutes)"
+echo "setup: installing torch into $venv${uv:+ with uv} (it is large: the first time takes a few minutes)"
 if (( ${#core[@]} )); then
-    pip_install "${core[@]}" \
-        || { echo "setup: pip could not install torch; read pip's message above (network? disk space?)" >&2; exit 1; }
+    install "${core[@]}" \
+        || { echo "setup: could not install torch; read the message above (network? disk space?)" >&2; exit 1; }
 fi
-site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
 
-# Then the rest of requirements.txt. pip works on one core, so the other compiles torch and builds the
-# embedded COCO sample meanwhile (its own log; nothing to do when the sample is in place).
-log=$(mktemp)
-# (setup_coco.sh --sample, with this venv's python: the package is not installed yet, hence PYTHONPATH.)
-{ compile_site 1; PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$venv/bin/python" -m cs231n.data.coco --sample; } >"$log" 2>&1 &
-beside=$!
-trap 'kill "$beside" 2>/dev/null || true; rm -f "$log"' EXIT
-echo "setup: installing the rest of requirements.txt (Jupyter, pytest); beside it, compiling and building the embedded COCO sample"
+# Then, beside the rest of the installation, the embedded COCO sample (setup_coco.sh --sample, with this
+# venv's python: the package is not installed yet, hence PYTHONPATH; nothing to do when it is in place).
+PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" "$venv/bin/python" -m cs231n.data.coco --sample >"$log" 2>&1 &
+sample=$!
+echo "setup: installing the rest of requirements.txt (Jupyter, pytest); beside it, building the embedded COCO sample"
+install -r requirements.txt \
+    || { echo "setup: could not install requirements.txt; read the message above (network? disk space?)" >&2; exit 1; }
+echo "setup: installing the cs231n package in editable mode"
+install --no-deps -e . || { echo "setup: could not install the cs231n package (above)" >&2; exit 1; }
+# What the package, the tests and the notebooks' kernels import, compiled once: where
+# PYTHONDONTWRITEBYTECODE is set, every process would otherwise compile torch again for itself.
+"$venv/bin/python" tools/compile_imports.py
 status=0
-pip_install -r requirements.txt || status=$?
+wait "$sample" || status=$?
+sample=
 if (( status != 0 )); then
-    echo "setup: pip could not install requirements.txt; read pip's message above (network? disk space?)" >&2
-    exit 1
-fi
-compile_site 0
-sample=0
-wait "$beside" || sample=$?
-if (( sample != 0 )); then
     cat "$log" >&2
     echo "setup: the embedded COCO sample could not be built (above); make test tries again, alone:" \
          "bash setup_coco.sh --sample" >&2
 fi
-echo "setup: installing the cs231n package in editable mode"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e . 2> >(grep -v "^WARNING: Location" >&2)
 # JupyterLab's settings for this course: no "official Jupyter news" pop-up, no update check.
 "$venv/bin/python" tools/install_lab_settings.py "$venv"
 touch "$venv/.cs231n-installed"

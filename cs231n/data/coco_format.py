@@ -45,7 +45,7 @@ SAMPLE_FILES = {
 SAMPLE_STAMP = ".complete"  # written last, once every file of the sample is in place
 # Bump when the scenes, captions or SceneNet change: an older sample is then rebuilt by
 # `bash setup_coco.sh --sample` (and load_coco_data refuses it, naming that command).
-SAMPLE_VERSION = 3
+SAMPLE_VERSION = 4
 
 
 def caption_words(caption, idx_to_word, keep_start_end=True):

@@ -34,6 +34,9 @@ from cs231n.models import scene_net
 
 PCA_DIM = 512
 SCENE_NET_FILE = "scene_net.pt"
+# SceneNet trains and embeds on this many threads on every machine (below: why a fixed number; why
+# two: the build is part of `make setup`, and takes 30 s on two threads where one takes 40 s).
+BUILD_THREADS = 2
 # What the scene classifier learns to tell apart (its heads, in this order: the order fixes the
 # initial weights, so changing it changes the sample).
 HEAD_SIZES = {"class": len(scenes.CLASS_NAMES), "size": len(scenes.SIZES),
@@ -109,11 +112,12 @@ def build_coco_sample(out_dir, seed=0, num_train=4000, num_val=1000, captions_pe
                              image_idxs=np.array(image_idxs, dtype=np.int32))
 
     labels = {s: _labels(splits[s]["scenes"]) for s in splits}
-    # One thread: torch's sums depend on how many threads share them, and three epochs of training
-    # turn those last-bit differences into another network, so a machine with more cores would get
-    # another sample (and other numbers in the captioning notebooks).
+    # Always BUILD_THREADS threads: torch's sums depend on how many threads share them (not on how
+    # many cores run those threads), and three epochs of training turn those last-bit differences
+    # into another network, so a build on the machine's own thread count would give another sample
+    # (and other numbers in the captioning notebooks) on a machine with more or fewer cores.
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch.set_num_threads(BUILD_THREADS)
     try:
         model, val_acc = scene_net.train_scene_net(splits["train"]["images"], labels["train"],
                                                    splits["val"]["images"], labels["val"], HEAD_SIZES,
@@ -171,7 +175,7 @@ def fit_pca(x, dim):
     from threadpoolctl import threadpool_limits
 
     mean = x.mean(axis=0)
-    with threadpool_limits(1):  # as the training above: the same directions on any number of cores
+    with threadpool_limits(1):  # as the training above: the same directions on any machine
         _, _, vt = np.linalg.svd((x - mean).astype(np.float64), full_matrices=False)
     if vt.shape[0] < dim:
         raise ValueError(f"PCA to {dim} dimensions needs at least {dim} samples and features, got {x.shape}")
