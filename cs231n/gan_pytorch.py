@@ -395,9 +395,18 @@ def run_a_gan(D, G, D_solver, G_solver, discriminator_loss, generator_loss, load
             G_solver.zero_grad()
             g_fake_seed = sample_noise(batch_size, noise_size).to(device)
             fake_images = G(g_fake_seed)
-            gen_logits_fake = D(fake_images.view(batch_size, 1, 28, 28))
-            g_error = generator_loss(gen_logits_fake)
-            g_error.backward()
+            # The gradient flows through D into G, but D's own weights get none: only G steps here
+            # (and D's next step starts from zero_grad), so computing them would be wasted work.
+            frozen = [p for p in D.parameters() if p.requires_grad]
+            for p in frozen:
+                p.requires_grad_(False)
+            try:
+                gen_logits_fake = D(fake_images.view(batch_size, 1, 28, 28))
+                g_error = generator_loss(gen_logits_fake)
+                g_error.backward()
+            finally:
+                for p in frozen:
+                    p.requires_grad_(True)
             G_solver.step()
 
             d_loss, g_loss = d_total_error.item(), g_error.item()

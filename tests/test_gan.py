@@ -5,6 +5,7 @@ Every function a student implements is compared against an independent reference
 float64, torch.nn.functional, or a closed form) on tiny seeded inputs.
 """
 
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -506,6 +507,37 @@ def test_train_gan_is_reproducible_whatever_ran_before(monkeypatch):
         train_gan("LSGAN", D, G, D_solver, G_solver, _d_loss, _g_loss, _TinySet(), seed=7, show=False)
         weights.append([p.detach().clone() for p in G.parameters()])
     assert all(torch.equal(a, b) for a, b in zip(*weights)), "train_gan(seed=7): two runs from the same weights differ"
+
+
+def test_run_a_gan_steps_are_the_classic_loops_and_d_keeps_its_requires_grad():
+    # run_a_gan computes no gradient for D's weights in the generator step (the classic loop computed
+    # them and the next zero_grad threw them away): every weight must still end exactly where the
+    # classic loop puts it, and D's requires_grad flags must be what they were.
+    D, G, D_solver, G_solver = _tiny_nets()
+    D[3].bias.requires_grad_(False)  # one the caller froze stays frozen
+    D2, G2 = copy.deepcopy(D), copy.deepcopy(G)
+    D2_solver, G2_solver = (torch.optim.Adam([p for p in m.parameters() if p.requires_grad], betas=(0.5, 0.999))
+                            for m in (D2, G2))
+    D_solver = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], betas=(0.5, 0.999))
+    loader = _tiny_loader(3)
+    torch.manual_seed(5)
+    run_a_gan(D, G, D_solver, G_solver, _d_loss, _g_loss, loader, show_every=100, batch_size=4,
+              noise_size=NOISE_DIM, num_epochs=1)
+    torch.manual_seed(5)
+    for x, _ in loader:  # the classic loop
+        D2_solver.zero_grad()
+        logits_real = D2(gan.preprocess_img(x))
+        fake = G2(gan.sample_noise(4, NOISE_DIM)).detach().view(4, 1, 28, 28)
+        _d_loss(logits_real, D2(fake)).backward()
+        D2_solver.step()
+        G2_solver.zero_grad()
+        _g_loss(D2(G2(gan.sample_noise(4, NOISE_DIM)).view(4, 1, 28, 28))).backward()
+        G2_solver.step()
+    for name, ours, classic in (("G", G, G2), ("D", D, D2)):
+        assert all(torch.equal(a, b) for a, b in zip(ours.parameters(), classic.parameters())), \
+            f"run_a_gan: {name}'s weights after 3 steps differ from the classic loop's"
+    assert [p.requires_grad for p in D.parameters()] == [True, True, True, False], \
+        "run_a_gan: D's requires_grad flags after training are not those it had before"
 
 
 def test_train_gan_names_the_schedules_when_the_name_is_unknown():
