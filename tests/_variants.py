@@ -3,8 +3,8 @@
 Used by tests/test_classic_variants.py: a solution written the classic way (loops, in-place updates,
 float64 temporaries, no early stop) replaces ours in a temporary copy of ``cs231n/``, then the tests
 and the notebook check cells that cover it run against that copy,
-each in a process forked from a server that has already imported torch, numpy, matplotlib and
-pytest (never cs231n), which saves those imports on every run.
+each in a process forked from a server that has already imported torch, torchvision, scipy, pytest and
+the other libraries the runs use (PRELOAD; never cs231n), which saves those imports on every run.
 
 Notebook check cells are the code cells tagged ``check`` in the cell metadata; the cells they need
 (imports, data, small models) are tagged ``setup``. Only those run, in order, so a notebook's checks
@@ -168,10 +168,14 @@ def _run_forked(target, args, root, cwd, what, timeout, env=None):
 
 
 _server = None
+# What the runs import, bar the package: each would otherwise pay for it again (torchvision alone takes
+# a second and a quarter after torch, scipy half a second), and there are about a hundred runs in make test.
+PRELOAD = ["numpy", "torch", "torchvision", "scipy.linalg", "scipy.ndimage", "scipy.stats", "nltk", "PIL.Image",
+           "h5py", "skimage", "matplotlib.pyplot", "pytest", "_variants"]
 
 
 def _warm_server():
-    """A multiprocessing fork server that has imported torch, numpy, matplotlib and pytest (not cs231n):
+    """A multiprocessing fork server that has imported PRELOAD (torch, pytest and the like; not cs231n):
     each run forks from it instead of paying those imports in a new interpreter. A script that calls
     run_pytest or run_notebook_checks keeps its own work under `if __name__ == "__main__":`, as
     multiprocessing asks."""
@@ -180,7 +184,7 @@ def _warm_server():
         import multiprocessing  # here: started on the first run, in the process that asks for it
 
         _server = multiprocessing.get_context("forkserver")
-        _server.set_forkserver_preload(["numpy", "torch", "matplotlib.pyplot", "pytest", "_variants"])
+        _server.set_forkserver_preload(PRELOAD)
     return _server
 
 
