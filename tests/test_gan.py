@@ -513,12 +513,11 @@ def test_run_a_gan_steps_are_the_classic_loops_and_d_keeps_its_requires_grad():
     # run_a_gan computes no gradient for D's weights in the generator step (the classic loop computed
     # them and the next zero_grad threw them away): every weight must still end exactly where the
     # classic loop puts it, and D's requires_grad flags must be what they were.
-    D, G, D_solver, G_solver = _tiny_nets()
+    D, G, _, _ = _tiny_nets()
     D[3].bias.requires_grad_(False)  # one the caller froze stays frozen
     D2, G2 = copy.deepcopy(D), copy.deepcopy(G)
-    D2_solver, G2_solver = (torch.optim.Adam([p for p in m.parameters() if p.requires_grad], betas=(0.5, 0.999))
-                            for m in (D2, G2))
-    D_solver = torch.optim.Adam([p for p in D.parameters() if p.requires_grad], betas=(0.5, 0.999))
+    D_solver, G_solver, D2_solver, G2_solver = (
+        torch.optim.Adam([p for p in m.parameters() if p.requires_grad], betas=(0.5, 0.999)) for m in (D, G, D2, G2))
     loader = _tiny_loader(3)
     torch.manual_seed(5)
     run_a_gan(D, G, D_solver, G_solver, _d_loss, _g_loss, loader, show_every=100, batch_size=4,

@@ -35,7 +35,7 @@ from cs231n.models import scene_net
 PCA_DIM = 512
 SCENE_NET_FILE = "scene_net.pt"
 # SceneNet trains and embeds on this many threads on every machine (below: why a fixed number; why
-# two: the build is part of `make setup`, and takes 30 s on two threads where one takes 40 s).
+# two: the build is part of `make setup`, and takes 26 s on two threads where one takes 42 s).
 BUILD_THREADS = 2
 # What the scene classifier learns to tell apart (its heads, in this order: the order fixes the
 # initial weights, so changing it changes the sample).
